@@ -1,0 +1,1 @@
+//! Bookie (filled by issues 2 and 3).

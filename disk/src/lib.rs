@@ -1,0 +1,78 @@
+//! The file layer: every byte the journal and the ledger store persist goes through here.
+//!
+//! This crate owns two traits, [`DurableDir`] and [`DurableFile`], and their implementations:
+//! - `dma`: files opened with `O_DIRECT` and driven by glommio's io_uring reactor (production);
+//! - `faulty`: `FaultyDisk`, an in-memory disk that keeps a *written* and a *durable* image,
+//!   can crash at any sync point, tear the last writes, and fail reads, writes or syncs on demand
+//!   (tests).
+//!
+//! Contract (what callers may rely on, and what every implementation must honour):
+//! - `write_at` requires `offset_bytes` and `data.len()` to be multiples of
+//!   [`DurableFile::alignment_bytes`]; a misaligned call is an error, never a silent fix-up.
+//! - A completed `write_at` is *written*, not *durable*: after a crash it may be absent, or
+//!   (torn) only partly present at sector granularity.
+//! - A completed `sync` makes every write that completed before `sync` was called durable.
+//! - A failed `sync` says nothing about which writes are durable: callers must treat the file as
+//!   poisoned (see the journal's durability contract).
+//! - File creations, removals and renames are durable only after [`DurableDir::sync_dir`].
+//! - `read_at` accepts any offset and length and returns fewer bytes only at end of file.
+//!
+//! glommio appears in this crate only in the `dma` module.
+
+#![allow(async_fn_in_trait)]
+
+mod error;
+
+pub use error::DiskError;
+
+/// An open file with explicit durability. Methods take `&self` so that a write and a sync may be
+/// in flight at the same time (pipelined group commit).
+pub trait DurableFile {
+    /// Required alignment, in bytes, of `write_at` offsets and lengths (a power of two, >= 512).
+    fn alignment_bytes(&self) -> usize;
+
+    /// Writes all of `data` at `offset_bytes`. Both must be multiples of `alignment_bytes()`.
+    async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError>;
+
+    /// Reads up to `len_bytes` starting at `offset_bytes` (any alignment). Returns fewer bytes
+    /// only when the file ends first.
+    async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError>;
+
+    /// Makes every write completed before this call durable (`fdatasync`).
+    async fn sync(&self) -> Result<(), DiskError>;
+
+    /// Reserves `[offset_bytes, offset_bytes + len_bytes)` so later writes there cannot fail with
+    /// ENOSPC and need no metadata update (`fallocate` without `KEEP_SIZE`: the size grows and the
+    /// new range reads as zeros).
+    async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError>;
+
+    /// The file's current size in bytes.
+    async fn size_bytes(&self) -> Result<u64, DiskError>;
+}
+
+/// A directory of files, with durable namespace operations.
+pub trait DurableDir {
+    /// The file type this directory opens.
+    type File: DurableFile;
+
+    /// Creates a new, empty file; fails with [`DiskError::AlreadyExists`] if `name` exists.
+    async fn create_file(&self, name: &str) -> Result<Self::File, DiskError>;
+
+    /// Opens an existing file for reading and writing; [`DiskError::NotFound`] if absent.
+    async fn open_file(&self, name: &str) -> Result<Self::File, DiskError>;
+
+    /// Names of the regular files in the directory, in no particular order.
+    async fn list_files(&self) -> Result<Vec<String>, DiskError>;
+
+    /// Removes a file (durable after `sync_dir`).
+    async fn remove_file(&self, name: &str) -> Result<(), DiskError>;
+
+    /// Atomically renames `from` to `to`, replacing `to` if it exists (durable after `sync_dir`).
+    async fn rename_file(&self, from: &str, to: &str) -> Result<(), DiskError>;
+
+    /// Makes every completed create, remove and rename in this directory durable.
+    async fn sync_dir(&self) -> Result<(), DiskError>;
+
+    /// Bytes free and total on the device holding this directory: `(free_bytes, total_bytes)`.
+    fn space_bytes(&self) -> Result<(u64, u64), DiskError>;
+}

@@ -1,0 +1,1 @@
+//! Journal (filled by issue 2).

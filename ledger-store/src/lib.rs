@@ -1,0 +1,1 @@
+//! Ledger store (filled by issue 2).

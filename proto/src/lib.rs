@@ -1,0 +1,1 @@
+//! BookKeeper wire protocol (filled by the proto work of issue 2).
