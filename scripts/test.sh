@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need, then runs every test.
+# This is the README's test command; .ci/run calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# What the suite needs beyond the Rust toolchain. Nothing yet needs a system package: the durable core
+# (issue 2) tests run on the in-memory FaultyDisk and on real files under a scratch directory.
+# When the server and metadata tests arrive they add `zookeeper` here, installed with:
+#   apt-get install -y -o DPkg::Lock::Timeout=300 zookeeper
+
+# Real-file tests (O_DIRECT) must not run on tmpfs; give them a scratch directory on the project's disk.
+export BOOKIE_TEST_SCRATCH="${BOOKIE_TEST_SCRATCH:-$PWD/target/test-scratch}"
+mkdir -p "$BOOKIE_TEST_SCRATCH"
+
+# glommio's io_uring rings need locked memory; raise the soft limit to the hard limit if we can.
+ulimit -l "$(ulimit -H -l)" 2>/dev/null || true
+
+if ! command -v cargo-nextest >/dev/null 2>&1; then
+    echo "cargo-nextest not found; installing it (one time)"
+    cargo install cargo-nextest --locked
+fi
+
+cargo build --workspace --all-targets --locked
+cargo nextest run --workspace --locked --profile ci
+# Doc tests are not run by nextest.
+cargo test --workspace --doc --locked
