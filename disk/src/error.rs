@@ -5,7 +5,11 @@
 pub enum DiskError {
     /// The device or filesystem reported an I/O error (EIO and friends).
     #[error("I/O error on {path} during {operation}: {message}")]
-    Io { path: String, operation: &'static str, message: String },
+    Io {
+        path: String,
+        operation: &'static str,
+        message: String,
+    },
     /// No space left on the device (ENOSPC or EDQUOT).
     #[error("no space left on device writing {path}")]
     NoSpace { path: String },
@@ -15,7 +19,12 @@ pub enum DiskError {
     /// A write was not aligned as `alignment_bytes()` requires (a programming error upstream,
     /// reported as a value so the caller can fail the operation and log it).
     #[error("misaligned write to {path}: offset {offset_bytes}, length {len_bytes}, alignment {alignment_bytes}")]
-    Misaligned { path: String, offset_bytes: u64, len_bytes: usize, alignment_bytes: usize },
+    Misaligned {
+        path: String,
+        offset_bytes: u64,
+        len_bytes: usize,
+        alignment_bytes: usize,
+    },
     /// The file does not exist.
     #[error("file not found: {path}")]
     NotFound { path: String },
@@ -24,5 +33,8 @@ pub enum DiskError {
     AlreadyExists { path: String },
     /// The (simulated) machine crashed: every later operation on this disk fails.
     #[error("disk crashed (simulated) during {operation} on {path}")]
-    Crashed { path: String, operation: &'static str },
+    Crashed {
+        path: String,
+        operation: &'static str,
+    },
 }

@@ -21,7 +21,9 @@
 
 #![allow(async_fn_in_trait)]
 
+mod align;
 mod error;
+pub mod faulty;
 
 pub use error::DiskError;
 

@@ -1,0 +1,101 @@
+//! [`FaultyFile`]: a handle to one simulated inode, implementing [`DurableFile`].
+//!
+//! Invariants:
+//! - Every operation first fails with `Crashed` if the process is dead, then checks alignment,
+//!   then injected faults, then capacity, and only then changes state: a failed operation
+//!   changes nothing (except a failed sync, which drops the dirty data, as Linux does).
+//! - All futures are ready at once: nothing here waits.
+
+use super::disk::FaultyDisk;
+use super::plan::{to_disk_error, FaultOp};
+use super::state::InodeId;
+use crate::align::check_write_alignment;
+use crate::{DiskError, DurableFile};
+
+/// An open file on a [`FaultyDisk`]. Cloning gives another handle to the same inode; a handle
+/// keeps working after the file is removed or renamed, as on POSIX.
+#[derive(Debug, Clone)]
+pub struct FaultyFile {
+    disk: FaultyDisk,
+    inode: InodeId,
+    path: String,
+}
+
+impl FaultyFile {
+    pub(crate) fn new(disk: FaultyDisk, inode: InodeId, path: String) -> Self {
+        Self { disk, inode, path }
+    }
+
+    /// The path (`"dir/name"`) this file was opened under.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn injected(&self, op: FaultOp, operation: &'static str) -> Result<(), DiskError> {
+        let error = self.disk.state_mut().plan.take_error(&self.path, op);
+        match error {
+            Some(error) => Err(to_disk_error(error, &self.path, operation)),
+            None => Ok(()),
+        }
+    }
+
+    fn end_bytes(&self, offset_bytes: u64, len_bytes: u64) -> Result<u64, DiskError> {
+        offset_bytes
+            .checked_add(len_bytes)
+            .ok_or_else(|| DiskError::NoSpace {
+                path: self.path.clone(),
+            })
+    }
+}
+
+impl DurableFile for FaultyFile {
+    fn alignment_bytes(&self) -> usize {
+        self.disk.state().alignment_bytes
+    }
+
+    async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
+        self.disk.state().check_alive(&self.path, "write_at")?;
+        check_write_alignment(&self.path, offset_bytes, data.len(), self.alignment_bytes())?;
+        self.injected(FaultOp::Write, "write_at")?;
+        let end_bytes = self.end_bytes(offset_bytes, data.len() as u64)?;
+        let mut state = self.disk.state_mut();
+        state.check_space(self.inode, end_bytes, &self.path)?;
+        state.inodes[self.inode].write(offset_bytes, data);
+        Ok(())
+    }
+
+    async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
+        self.disk.state().check_alive(&self.path, "read_at")?;
+        self.injected(FaultOp::Read, "read_at")?;
+        Ok(self.disk.state().inodes[self.inode].read(offset_bytes, len_bytes))
+    }
+
+    async fn sync(&self) -> Result<(), DiskError> {
+        let injected = self
+            .disk
+            .begin_sync_point(&self.path, FaultOp::Sync, "sync")?;
+        let mut state = self.disk.state_mut();
+        if let Some(error) = injected {
+            state.inodes[self.inode].drop_dirty();
+            return Err(to_disk_error(error, &self.path, "sync"));
+        }
+        state.inodes[self.inode].sync();
+        Ok(())
+    }
+
+    async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {
+        self.disk.state().check_alive(&self.path, "allocate")?;
+        self.injected(FaultOp::Allocate, "allocate")?;
+        let end_bytes = self.end_bytes(offset_bytes, len_bytes)?;
+        let mut state = self.disk.state_mut();
+        state.check_space(self.inode, end_bytes, &self.path)?;
+        state.inodes[self.inode].allocate(end_bytes);
+        Ok(())
+    }
+
+    async fn size_bytes(&self) -> Result<u64, DiskError> {
+        let state = self.disk.state();
+        state.check_alive(&self.path, "size_bytes")?;
+        Ok(state.inodes[self.inode].len_bytes())
+    }
+}
