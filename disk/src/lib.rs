@@ -22,9 +22,16 @@
 #![allow(async_fn_in_trait)]
 
 mod align;
+mod aligned_buffer;
+#[cfg(test)]
+mod conformance;
+mod errno;
 mod error;
 pub mod faulty;
+mod fs_dir;
+pub mod posix;
 
+pub use aligned_buffer::AlignedBuffer;
 pub use error::DiskError;
 
 /// An open file with explicit durability. Methods take `&self` so that a write and a sync may be

@@ -34,3 +34,24 @@ fn read_all(dir: &FaultyDir, name: &str) -> Vec<u8> {
             .expect("read")
     })
 }
+
+mod conformance {
+    use futures_lite::future::block_on;
+
+    use crate::conformance;
+    use crate::faulty::FaultyDisk;
+
+    #[test]
+    fn faulty_disk_passes_the_shared_conformance_checks() {
+        let disk = FaultyDisk::new();
+        block_on(conformance::write_then_read_round_trips(&disk.dir("a")));
+        block_on(conformance::misaligned_writes_are_refused(&disk.dir("b")));
+        block_on(conformance::synced_data_reads_back_after_reopen(
+            &disk.dir("c"),
+        ));
+        block_on(conformance::allocate_grows_with_zeros(&disk.dir("d")));
+        block_on(conformance::namespace_operations_follow_the_contract(
+            &disk.dir("e"),
+        ));
+    }
+}
