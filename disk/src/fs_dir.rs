@@ -8,6 +8,7 @@
 //! Invariants:
 //! - File names are single path components: no `/`, not empty, not `.` or `..`; anything else is
 //!   refused before touching the file system.
+//! - Listings never show probe files (names starting with [`PROBE_FILE_PREFIX`]).
 //! - `sync_dir` is `fsync` on the directory itself, the only way on Linux to make a create,
 //!   remove or rename durable (see <https://lwn.net/Articles/457667/>).
 
@@ -16,6 +17,10 @@ use std::path::{Path, PathBuf};
 
 use crate::errno::{from_io, from_sync};
 use crate::DiskError;
+
+/// Names starting with this prefix belong to the file layer's own short-lived probe files
+/// (`dma`'s io_poll probe, `preflight::check_o_direct`); listings hide them.
+pub(crate) const PROBE_FILE_PREFIX: &str = ".disk-probe-";
 
 /// The path of `name` inside `dir`, once `name` is checked to be one plain component.
 pub(crate) fn child_path(dir: &Path, name: &str) -> Result<PathBuf, DiskError> {
@@ -47,6 +52,7 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<String>, DiskError> {
             continue;
         }
         match entry.file_name().into_string() {
+            Ok(name) if name.starts_with(PROBE_FILE_PREFIX) => continue,
             Ok(name) => names.push(name),
             // A name that is not UTF-8 was not written by us; skip it rather than fail the listing.
             Err(_) => continue,
@@ -133,5 +139,24 @@ mod tests {
             space_bytes(Path::new("/nonexistent/dir")),
             Err(DiskError::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn listing_shows_regular_files_but_not_probe_files_or_directories() {
+        let temp = tempfile::Builder::new()
+            .prefix("disk-fs-dir-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        std::fs::write(temp.path().join("1.txn"), b"x").expect("write");
+        std::fs::write(
+            temp.path().join(format!("{PROBE_FILE_PREFIX}leftover")),
+            b"x",
+        )
+        .expect("write probe");
+        std::fs::create_dir(temp.path().join("subdir")).expect("mkdir");
+        assert_eq!(
+            list_files(temp.path()).expect("list"),
+            vec!["1.txn".to_owned()]
+        );
     }
 }

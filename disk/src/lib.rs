@@ -25,6 +25,7 @@ mod align;
 mod aligned_buffer;
 #[cfg(test)]
 mod conformance;
+pub mod dma;
 mod errno;
 mod error;
 pub mod faulty;

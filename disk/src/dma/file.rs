@@ -1,0 +1,188 @@
+//! [`DmaFile`]: a glommio `DmaFile` behind the [`DurableFile`] contract.
+
+use std::io;
+
+use glommio::GlommioError;
+
+use crate::align::{check_write_alignment, is_aligned};
+use crate::errno::{from_io, from_sync};
+use crate::{DiskError, DurableFile};
+
+/// Reads longer than this many bytes are first clamped to the file size, so that an absurd
+/// `len_bytes` cannot make glommio allocate an absurd buffer; shorter reads skip the extra
+/// `statx` round trip.
+const READ_CLAMP_THRESHOLD_BYTES: usize = 1 << 20;
+
+/// An open `O_DIRECT` file on glommio's reactor. Not `Send`: it belongs to one executor thread.
+#[derive(Debug)]
+pub struct DmaFile {
+    file: glommio::io::DmaFile,
+    path: String,
+    alignment_bytes: usize,
+}
+
+/// The OS error inside a glommio error, keeping its errno when there is one.
+pub(crate) fn os_error(error: GlommioError<()>) -> io::Error {
+    match error {
+        GlommioError::IoError(source) => source,
+        GlommioError::EnhancedIoError { source, .. } => source,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+impl DmaFile {
+    pub(crate) fn new(file: glommio::io::DmaFile, path: String) -> Self {
+        // glommio reports the device's logical block size, at least 512.
+        let alignment_bytes = usize::try_from(file.alignment()).unwrap_or(4096).max(512);
+        Self {
+            file,
+            path,
+            alignment_bytes,
+        }
+    }
+
+    /// The path this file was opened under.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Closes the descriptor now, reporting any error (dropping closes it in the background).
+    pub async fn close(self) -> Result<(), DiskError> {
+        let path = self.path;
+        self.file
+            .close()
+            .await
+            .map_err(|error| from_io(&os_error(error), &path, "close"))
+    }
+
+    fn map(&self, operation: &'static str) -> impl Fn(GlommioError<()>) -> DiskError + '_ {
+        move |error| from_io(&os_error(error), &self.path, operation)
+    }
+
+    fn short(&self, operation: &'static str, message: String) -> DiskError {
+        DiskError::Io {
+            path: self.path.clone(),
+            operation,
+            message,
+        }
+    }
+
+    /// Reads `[start_bytes, end_bytes)` (both aligned) and copies the part inside
+    /// `[offset_bytes, offset_bytes + len_bytes)`, looping on short reads until end of file.
+    async fn read_span(
+        &self,
+        start_bytes: u64,
+        end_bytes: u64,
+        offset_bytes: u64,
+        len_bytes: usize,
+    ) -> Result<Vec<u8>, DiskError> {
+        let wanted_end_bytes = offset_bytes.saturating_add(len_bytes as u64);
+        let mut out = Vec::with_capacity(len_bytes.min(READ_CLAMP_THRESHOLD_BYTES));
+        let mut position_bytes = start_bytes;
+        while position_bytes < end_bytes {
+            let span = usize::try_from(end_bytes - position_bytes)
+                .map_err(|_| self.short("read_at", "read too large".to_owned()))?;
+            let chunk = self
+                .file
+                .read_at_aligned(position_bytes, span)
+                .await
+                .map_err(self.map("read_at"))?;
+            let got_bytes = chunk.len() as u64;
+            let low_bytes = position_bytes.max(offset_bytes);
+            let high_bytes = (position_bytes + got_bytes).min(wanted_end_bytes);
+            if high_bytes > low_bytes {
+                let low = (low_bytes - position_bytes) as usize;
+                let high = (high_bytes - position_bytes) as usize;
+                out.extend_from_slice(&chunk[low..high]);
+            }
+            position_bytes += got_bytes;
+            // Nothing, or a count off alignment, means end of file.
+            if got_bytes == 0 || !is_aligned(got_bytes, self.alignment_bytes) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl DurableFile for DmaFile {
+    fn alignment_bytes(&self) -> usize {
+        self.alignment_bytes
+    }
+
+    async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
+        check_write_alignment(&self.path, offset_bytes, data.len(), self.alignment_bytes)?;
+        let mut written = 0;
+        while written < data.len() {
+            let remaining = &data[written..];
+            let mut buffer = self.file.alloc_dma_buffer(remaining.len());
+            buffer.as_bytes_mut().copy_from_slice(remaining);
+            let position_bytes = offset_bytes + written as u64;
+            let count = self
+                .file
+                .write_at(buffer, position_bytes)
+                .await
+                .map_err(self.map("write_at"))?;
+            if count == 0 {
+                return Err(self.short(
+                    "write_at",
+                    format!("write returned 0 at offset {position_bytes}"),
+                ));
+            }
+            written += count;
+            if written < data.len() && !is_aligned(count as u64, self.alignment_bytes) {
+                return Err(self.short(
+                    "write_at",
+                    format!("short write of {count} bytes off alignment"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
+        if len_bytes == 0 {
+            return Ok(Vec::new());
+        }
+        let alignment = self.alignment_bytes as u64;
+        let mut end_bytes = offset_bytes.saturating_add(len_bytes as u64);
+        if len_bytes > READ_CLAMP_THRESHOLD_BYTES {
+            end_bytes = end_bytes.min(self.size_bytes().await?);
+        }
+        if end_bytes <= offset_bytes {
+            return Ok(Vec::new());
+        }
+        let start_bytes = offset_bytes - offset_bytes % alignment;
+        let end_aligned_bytes = end_bytes.div_ceil(alignment).saturating_mul(alignment);
+        self.read_span(start_bytes, end_aligned_bytes, offset_bytes, len_bytes)
+            .await
+    }
+
+    async fn sync(&self) -> Result<(), DiskError> {
+        self.file
+            .fdatasync()
+            .await
+            .map_err(|error| from_sync(&os_error(error), &self.path))
+    }
+
+    /// glommio's `pre_allocate` is `fallocate(mode 0)` over `[0, end)`: existing data is kept,
+    /// holes in the range are allocated, and the size grows to `end` (never shrinks).
+    async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {
+        if len_bytes == 0 {
+            return Ok(());
+        }
+        let end_bytes = offset_bytes
+            .checked_add(len_bytes)
+            .ok_or_else(|| DiskError::NoSpace {
+                path: self.path.clone(),
+            })?;
+        self.file
+            .pre_allocate(end_bytes, false)
+            .await
+            .map_err(self.map("allocate"))
+    }
+
+    async fn size_bytes(&self) -> Result<u64, DiskError> {
+        self.file.file_size().await.map_err(self.map("size_bytes"))
+    }
+}
