@@ -1,1 +1,21 @@
-//! Journal (filled by issue 2).
+//! The journal (write-ahead log) of the bookie. Placeholder doc, completed below.
+
+#![deny(unsafe_code)]
+
+mod config;
+mod error;
+mod file_name;
+pub mod format;
+mod group_commit;
+mod journal;
+mod replay;
+mod sleep;
+mod waiter;
+
+pub use config::{ConfigError, JournalConfig};
+pub use error::{JournalError, ReplayError};
+pub use journal::{Journal, JournalStats};
+pub use replay::{replay, ReplayReport, StopReason};
+pub use sleep::{Sleep, YieldOnce};
+pub use waiter::{AppendCallback, AppendFuture, AppendResult};
+pub use format::Record;

@@ -1,0 +1,334 @@
+//! The pipelined group commit: a write loop and a sync loop that run concurrently inside
+//! [`Journal::run_writer`].
+//!
+//! The write loop takes queued records (up to `batch_bytes_max`), encodes one batch (a batch
+//! mark, the records, padding to the alignment), writes it at the next aligned offset and
+//! publishes `written_pos`. The sync loop fsyncs whatever is written and not yet durable,
+//! publishes `durable_pos` and completes the appends it covers. The next batch is written while
+//! the previous fsync is in flight, so with an asynchronous file both are on the device at once.
+//!
+//! Invariants:
+//! - A batch is written at an offset that no earlier write touched: batches end on an alignment
+//!   boundary and the next one starts there, so synced bytes are never rewritten (a rewrite of
+//!   a synced block could tear acknowledged data).
+//! - The batch mark records this file's durable end when the batch was encoded; replay uses it to
+//!   tell a torn tail from corruption of acknowledged data.
+//! - A rollover happens only when everything written is durable; the new file's header and name
+//!   are durable before any record is written into it.
+//! - Any write, allocate or fsync error poisons the journal (see `error.rs`).
+
+use std::task::Poll;
+use std::time::Duration;
+
+use disk::{DurableDir, DurableFile};
+use futures_lite::future;
+use types::JournalPos;
+
+use crate::error::JournalError;
+use crate::format::{encode_batch_mark, encode_padding, padding_record_bytes, Record};
+use crate::journal::{create_file, disk_error, wake_all, Journal, Queued};
+use crate::sleep::Sleep;
+use crate::waiter::Waiter;
+
+/// Bytes of a batch-mark frame.
+const BATCH_MARK_BYTES: usize = crate::format::frame_bytes(8);
+
+enum Wake {
+    Records,
+    Closed,
+    Poisoned(JournalError),
+}
+
+impl<D: DurableDir, S: Sleep> Journal<D, S> {
+    /// Runs the group commit until [`Journal::close`] has drained the queue (`Ok`) or a disk
+    /// error poisoned the journal (`Err` with that error). Poll it on the appenders' thread.
+    pub async fn run_writer(&self) -> Result<(), JournalError> {
+        let (written, synced) = future::zip(self.write_loop(), self.sync_loop()).await;
+        written.and(synced)
+    }
+
+    async fn write_loop(&self) -> Result<(), JournalError> {
+        let mut buffer = Vec::with_capacity(self.config.batch_bytes_max + 2 * self.alignment_bytes);
+        let mut batch = Vec::new();
+        let result = loop {
+            match self.wait_for_records().await {
+                Wake::Records => {}
+                Wake::Closed => break Ok(()),
+                Wake::Poisoned(error) => break Err(error),
+            }
+            if self.config.group_wait_max_us > 0 {
+                let wait = Duration::from_micros(self.config.group_wait_max_us);
+                future::or(self.sleep.sleep(wait), self.wait_for_full_batch()).await;
+            }
+            self.take_batch(&mut batch);
+            if let Err(error) = self.write_batch(&mut batch, &mut buffer).await {
+                self.poison(&error);
+                break Err(error);
+            }
+        };
+        let mut state = self.state_mut();
+        state.writer_done = true;
+        wake_all(&mut state);
+        result
+    }
+
+    async fn wait_for_records(&self) -> Wake {
+        future::poll_fn(|context| {
+            let mut state = self.state_mut();
+            if let Some(cause) = &state.poisoned {
+                return Poll::Ready(Wake::Poisoned(JournalError::Poisoned { cause: cause.clone() }));
+            }
+            if !state.queue.is_empty() {
+                return Poll::Ready(Wake::Records);
+            }
+            if state.closing {
+                return Poll::Ready(Wake::Closed);
+            }
+            state.writer_waker = Some(context.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+
+    async fn wait_for_full_batch(&self) {
+        future::poll_fn(|context| {
+            let mut state = self.state_mut();
+            if state.queued_bytes >= self.config.batch_bytes_max || state.closing || state.poisoned.is_some() {
+                return Poll::Ready(());
+            }
+            state.writer_waker = Some(context.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Moves queued records into `batch`: at least one, then while under `batch_bytes_max`.
+    fn take_batch(&self, batch: &mut Vec<Queued>) {
+        let mut state = self.state_mut();
+        let mut batch_bytes = 0;
+        while let Some(next) = state.queue.front() {
+            let record_bytes = next.record.frame_bytes();
+            if !batch.is_empty() && batch_bytes + record_bytes > self.config.batch_bytes_max {
+                break;
+            }
+            batch_bytes += record_bytes;
+            state.queued_bytes -= record_bytes;
+            if let Some(queued) = state.queue.pop_front() {
+                batch.push(queued);
+            }
+        }
+        for waker in state.space_wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Encodes, preallocates, writes and publishes one batch. On error the batch's waiters are
+    /// failed by the caller's poison.
+    async fn write_batch(&self, batch: &mut Vec<Queued>, buffer: &mut Vec<u8>) -> Result<(), JournalError> {
+        let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
+        let unpadded_bytes = (BATCH_MARK_BYTES + records_bytes) as u64;
+        let offset = self.state().write_offset_bytes;
+        let records_start = self.alignment_bytes as u64;
+        if offset > records_start && offset + unpadded_bytes + self.alignment_bytes as u64 > self.config.file_bytes_max {
+            self.roll_over().await?;
+        }
+        let (file, journal_id, offset, durable_offset) = {
+            let state = self.state();
+            let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
+                state.durable_pos.offset_bytes
+            } else {
+                records_start
+            };
+            (std::rc::Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
+        };
+        let ends = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer);
+        let start = buffer.len() - ends.batch_bytes;
+        let batch_end = offset + ends.batch_bytes as u64;
+        self.preallocate(&file, batch_end).await?;
+        file.write_at(offset, &buffer[start..]).await.map_err(disk_error)?;
+        let mut state = self.state_mut();
+        if state.poisoned.is_some() {
+            // The sync loop failed while this write was in flight; the poison already failed
+            // everything queued before, and the caller will not see this batch acknowledged.
+            for queued in batch.drain(..) {
+                queued.waiter.complete(Err(JournalError::Poisoned { cause: "earlier failure".to_owned() }));
+            }
+            return Ok(());
+        }
+        for (queued, end) in batch.drain(..).zip(ends.record_ends) {
+            state.unsynced.push_back((JournalPos::new(journal_id, end), queued.waiter));
+        }
+        state.write_offset_bytes = batch_end;
+        state.written_pos = JournalPos::new(journal_id, batch_end);
+        state.stats.batches += 1;
+        state.stats.bytes_written += ends.batch_bytes as u64;
+        if let Some(waker) = state.syncer_waker.take() {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    async fn preallocate(&self, file: &D::File, end_bytes: u64) -> Result<(), JournalError> {
+        let allocated = self.state().allocated_bytes;
+        if end_bytes <= allocated {
+            return Ok(());
+        }
+        let step = self.config.preallocate_step_bytes;
+        let target = end_bytes.div_ceil(step) * step;
+        file.allocate(allocated, target - allocated).await.map_err(disk_error)?;
+        self.state_mut().allocated_bytes = target;
+        Ok(())
+    }
+
+    /// Waits until everything written is durable, then starts file `id + 1`.
+    async fn roll_over(&self) -> Result<(), JournalError> {
+        future::poll_fn(|context| {
+            let mut state = self.state_mut();
+            if let Some(cause) = &state.poisoned {
+                return Poll::Ready(Err(JournalError::Poisoned { cause: cause.clone() }));
+            }
+            if state.durable_pos == state.written_pos {
+                return Poll::Ready(Ok(()));
+            }
+            state.writer_waker = Some(context.waker().clone());
+            Poll::Pending
+        })
+        .await?;
+        let next_id = self.state().written_pos.journal_id + 1;
+        let (file, alignment_bytes) = create_file(&self.dir, &self.config, next_id, self.alignment_bytes).await?;
+        if alignment_bytes != self.alignment_bytes {
+            return Err(JournalError::Poisoned { cause: "journal file alignment changed on rollover".to_owned() });
+        }
+        let mut state = self.state_mut();
+        let start = JournalPos::new(next_id, alignment_bytes as u64);
+        state.file = std::rc::Rc::new(file);
+        state.write_offset_bytes = start.offset_bytes;
+        state.allocated_bytes = self.config.preallocate_step_bytes;
+        state.written_pos = start;
+        state.durable_pos = start;
+        Ok(())
+    }
+
+    async fn sync_loop(&self) -> Result<(), JournalError> {
+        loop {
+            let next = future::poll_fn(|context| {
+                let mut state = self.state_mut();
+                if let Some(cause) = &state.poisoned {
+                    return Poll::Ready(Err(JournalError::Poisoned { cause: cause.clone() }));
+                }
+                if state.written_pos > state.durable_pos {
+                    return Poll::Ready(Ok(Some((state.written_pos, std::rc::Rc::clone(&state.file)))));
+                }
+                if state.writer_done {
+                    return Poll::Ready(Ok(None));
+                }
+                state.syncer_waker = Some(context.waker().clone());
+                Poll::Pending
+            })
+            .await;
+            let (target, file) = match next {
+                Ok(Some(next)) => next,
+                Ok(None) => return Ok(()),
+                // The writer saw the failure first and reports it; this loop just stops.
+                Err(_) => return Ok(()),
+            };
+            if let Err(error) = file.sync().await {
+                let error = JournalError::Poisoned { cause: error.to_string() };
+                self.poison(&error);
+                return Err(error);
+            }
+            self.publish_durable(target);
+        }
+    }
+
+    /// Advances `durable_pos` to `target` and acknowledges every record it covers.
+    fn publish_durable(&self, target: JournalPos) {
+        let mut done = Vec::new();
+        {
+            let mut state = self.state_mut();
+            if state.poisoned.is_some() {
+                return;
+            }
+            state.durable_pos = target;
+            state.stats.syncs += 1;
+            while state.unsynced.front().is_some_and(|(end, _)| *end <= target) {
+                if let Some(entry) = state.unsynced.pop_front() {
+                    done.push(entry);
+                }
+            }
+            state.stats.records_durable += done.len() as u64;
+            if let Some(waker) = state.writer_waker.take() {
+                waker.wake();
+            }
+        }
+        // Completing may run callbacks; no borrow is held while they run.
+        for (end, waiter) in done {
+            waiter.complete(Ok(end));
+        }
+    }
+
+    /// Poisons the journal: fails every queued and unsynced record with `error`, and makes every
+    /// later append fail with [`JournalError::Poisoned`].
+    pub(crate) fn poison(&self, error: &JournalError) {
+        let failed: Vec<Waiter> = {
+            let mut state = self.state_mut();
+            if state.poisoned.is_none() {
+                state.poisoned = Some(error.to_string());
+            }
+            let queued = std::mem::take(&mut state.queue);
+            state.queued_bytes = 0;
+            let unsynced = std::mem::take(&mut state.unsynced);
+            wake_all(&mut state);
+            unsynced.into_iter().map(|(_, waiter)| waiter).chain(queued.into_iter().map(|queued| queued.waiter)).collect()
+        };
+        tracing::error!(%error, "journal poisoned: nothing more will be acknowledged");
+        for waiter in failed {
+            waiter.complete(Err(error.clone()));
+        }
+    }
+}
+
+/// Where the records of an encoded batch end.
+pub(crate) struct BatchLayout {
+    /// Total bytes of the batch (a multiple of the alignment).
+    pub(crate) batch_bytes: usize,
+    /// The file offset of each record's end, in batch order.
+    pub(crate) record_ends: Vec<u64>,
+}
+
+/// Encodes one batch into `buffer` (cleared first): a batch mark, every record of `batch`,
+/// and padding up to the alignment. The batch occupies `buffer[buffer.len() - batch_bytes..]`,
+/// placed so that it starts on a memory address aligned to `alignment_bytes` when the buffer's
+/// capacity allows (an `O_DIRECT` file can then write it without a copy).
+pub(crate) fn encode_batch(
+    journal_id: u64,
+    offset_bytes: u64,
+    durable_offset_bytes: u64,
+    alignment_bytes: usize,
+    batch: &[Queued],
+    buffer: &mut Vec<u8>,
+) -> BatchLayout {
+    let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
+    buffer.clear();
+    buffer.reserve(records_bytes + BATCH_MARK_BYTES + 2 * alignment_bytes);
+    let lead = buffer.as_ptr().align_offset(alignment_bytes).min(alignment_bytes);
+    buffer.resize(lead, 0);
+    encode_batch_mark(journal_id, durable_offset_bytes, buffer);
+    let mut record_ends = Vec::with_capacity(batch.len());
+    for queued in batch {
+        encode_record(journal_id, &queued.record, buffer);
+        record_ends.push(offset_bytes + (buffer.len() - lead) as u64);
+    }
+    let unpadded = offset_bytes + (buffer.len() - lead) as u64;
+    let padding = padding_record_bytes(unpadded, alignment_bytes);
+    if padding > 0 {
+        encode_padding(journal_id, padding, buffer);
+    }
+    let batch_bytes = buffer.len() - lead;
+    debug_assert_eq!((offset_bytes + batch_bytes as u64) % alignment_bytes as u64, 0);
+    BatchLayout { batch_bytes, record_ends }
+}
+
+fn encode_record(journal_id: u64, record: &Record, buffer: &mut Vec<u8>) {
+    record.encode(journal_id, buffer);
+}
