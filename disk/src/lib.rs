@@ -31,6 +31,7 @@ mod error;
 pub mod faulty;
 mod fs_dir;
 pub mod posix;
+pub mod preflight;
 
 pub use aligned_buffer::AlignedBuffer;
 pub use error::DiskError;
