@@ -1,10 +1,17 @@
 //! The file layer: every byte the journal and the ledger store persist goes through here.
 //!
 //! This crate owns two traits, [`DurableDir`] and [`DurableFile`], and their implementations:
-//! - `dma`: files opened with `O_DIRECT` and driven by glommio's io_uring reactor (production);
-//! - `faulty`: `FaultyDisk`, an in-memory disk that keeps a *written* and a *durable* image,
+//! - [`dma`]: files opened with `O_DIRECT` and driven by glommio's io_uring reactor (production);
+//! - [`posix`]: files opened with `O_DIRECT` and driven by blocking `pread`/`pwrite`/`fdatasync`,
+//!   shareable across threads (a dedicated sync thread; a baseline for benchmarks);
+//! - [`faulty`]: `FaultyDisk`, an in-memory disk that keeps a *written* and a *durable* image,
 //!   can crash at any sync point, tear the last writes, and fail reads, writes or syncs on demand
 //!   (tests).
+//!
+//! It also owns [`preflight`], the startup checks of the operator prerequisites (memlock,
+//! `O_DIRECT` on a persistent file system), and [`AlignedBuffer`], the one aligned allocation.
+//! The media assumptions that the journal and ledger formats rely on are written down in
+//! `docs/format.md` ("Assumptions about the media").
 //!
 //! Contract (what callers may rely on, and what every implementation must honour):
 //! - `write_at` requires `offset_bytes` and `data.len()` to be multiples of
@@ -17,7 +24,9 @@
 //! - File creations, removals and renames are durable only after [`DurableDir::sync_dir`].
 //! - `read_at` accepts any offset and length and returns fewer bytes only at end of file.
 //!
-//! glommio appears in this crate only in the `dma` module.
+//! glommio appears in this crate only in the `dma` module. `unsafe` appears only in
+//! `aligned_buffer`, `fs_dir::space_bytes`, `posix` (`fallocate`) and `preflight`, each block with
+//! a `SAFETY:` comment.
 
 #![allow(async_fn_in_trait)]
 
