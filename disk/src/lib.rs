@@ -96,3 +96,31 @@ pub trait DurableDir {
     /// Bytes free and total on the device holding this directory: `(free_bytes, total_bytes)`.
     fn space_bytes(&self) -> Result<(u64, u64), DiskError>;
 }
+
+/// A shared handle is a file too, so that a writer task and a sync task spawned separately on one
+/// executor (each needing a `'static` future) can hold the same file.
+impl<F: DurableFile> DurableFile for std::rc::Rc<F> {
+    fn alignment_bytes(&self) -> usize {
+        (**self).alignment_bytes()
+    }
+
+    async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
+        (**self).write_at(offset_bytes, data).await
+    }
+
+    async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
+        (**self).read_at(offset_bytes, len_bytes).await
+    }
+
+    async fn sync(&self) -> Result<(), DiskError> {
+        (**self).sync().await
+    }
+
+    async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {
+        (**self).allocate(offset_bytes, len_bytes).await
+    }
+
+    async fn size_bytes(&self) -> Result<u64, DiskError> {
+        (**self).size_bytes().await
+    }
+}

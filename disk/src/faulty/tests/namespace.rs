@@ -162,3 +162,20 @@ fn every_future_is_ready_at_first_poll() {
     let polled = block_on(futures_lite::future::poll_once(file.sync()));
     assert!(matches!(polled, Some(Ok(()))));
 }
+
+#[test]
+fn shared_rc_handle_writes_and_syncs_the_same_file() {
+    let disk = FaultyDisk::new();
+    let dir = disk.dir("d");
+    let shared = std::rc::Rc::new(create_with(&dir, "f", &[]));
+    let writer = std::rc::Rc::clone(&shared);
+    block_on(async {
+        writer
+            .write_at(0, &filled(4, 512))
+            .await
+            .expect("write through Rc");
+        shared.sync().await.expect("sync through the other Rc");
+        assert_eq!(shared.size_bytes().await.expect("size"), 512);
+    });
+    assert_eq!(disk.sync_points(), 1);
+}
