@@ -143,10 +143,7 @@ mod tests {
 
     #[test]
     fn listing_shows_regular_files_but_not_probe_files_or_directories() {
-        let temp = tempfile::Builder::new()
-            .prefix("disk-fs-dir-")
-            .tempdir_in("/tmp")
-            .expect("tempdir");
+        let temp = crate::scratch::temp_dir("disk-fs-dir-");
         std::fs::write(temp.path().join("1.txn"), b"x").expect("write");
         std::fs::write(
             temp.path().join(format!("{PROBE_FILE_PREFIX}leftover")),

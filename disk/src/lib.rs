@@ -41,6 +41,8 @@ pub mod faulty;
 mod fs_dir;
 pub mod posix;
 pub mod preflight;
+#[cfg(test)]
+mod scratch;
 
 pub use aligned_buffer::AlignedBuffer;
 pub use error::DiskError;

@@ -1,6 +1,7 @@
 //! `DmaDir`/`DmaFile` against the shared conformance checks, each inside its own unpinned glommio
 //! executor with small rings and little registered memory (the test machine allows 8 MiB of
-//! locked memory and shares 2 cores). Files live under /tmp, which is ext4 here.
+//! locked memory and shares 2 cores). Files live in a scratch directory on a
+//! persistent file system (see `crate::scratch`).
 
 use std::future::Future;
 
@@ -21,10 +22,7 @@ where
     F: FnOnce(DmaDir) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    let temp = tempfile::Builder::new()
-        .prefix("disk-dma-")
-        .tempdir_in("/tmp")
-        .expect("tempdir");
+    let temp = crate::scratch::temp_dir("disk-dma-");
     let path = temp.path().to_path_buf();
     LocalExecutorBuilder::new(Placement::Unbound)
         .name("disk-dma-test")

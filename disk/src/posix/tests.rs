@@ -1,5 +1,5 @@
 //! `PosixDir`/`PosixFile` against the shared conformance checks, plus sharing across threads.
-//! Files live in a temporary directory under /tmp (ext4 here; `O_DIRECT` fails on tmpfs).
+//! Files live in a scratch directory on a persistent file system (see `crate::scratch`).
 
 use futures_lite::future::block_on;
 
@@ -8,10 +8,7 @@ use crate::conformance;
 use crate::DurableDir;
 
 fn temp_dir() -> (tempfile::TempDir, PosixDir) {
-    let temp = tempfile::Builder::new()
-        .prefix("disk-posix-")
-        .tempdir_in("/tmp")
-        .expect("tempdir");
+    let temp = crate::scratch::temp_dir("disk-posix-");
     let dir = PosixDir::open(temp.path()).expect("open dir");
     (temp, dir)
 }

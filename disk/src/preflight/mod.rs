@@ -17,6 +17,8 @@ mod o_direct;
 
 pub use memlock::{check_memlock, glommio_memlock_bytes, GLOMMIO_MEMLOCK_MIN_BYTES};
 pub use o_direct::check_o_direct;
+#[cfg(test)]
+pub(crate) use o_direct::volatile_filesystem;
 
 /// Why the machine is not ready for the `dma` file layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

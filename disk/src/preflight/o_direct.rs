@@ -76,7 +76,10 @@ pub fn check_o_direct(dir: &Path) -> Result<(), PreflightError> {
 }
 
 /// `Some("tmpfs")` or `Some("ramfs")` if `dir` lives in memory only, from `statfs`.
-fn volatile_filesystem(dir: &Path, shown: &str) -> Result<Option<&'static str>, PreflightError> {
+pub(crate) fn volatile_filesystem(
+    dir: &Path,
+    shown: &str,
+) -> Result<Option<&'static str>, PreflightError> {
     let c_path =
         std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| PreflightError::Io {
             dir: shown.to_owned(),
@@ -107,11 +110,8 @@ mod tests {
 
     #[test]
     fn persistent_directory_passes_and_leaves_no_file() {
-        let temp = tempfile::Builder::new()
-            .prefix("disk-preflight-")
-            .tempdir_in("/tmp")
-            .expect("tempdir");
-        check_o_direct(temp.path()).expect("/tmp is ext4 on this machine");
+        let temp = crate::scratch::temp_dir("disk-preflight-");
+        check_o_direct(temp.path()).expect("the scratch directory is persistent");
         assert_eq!(std::fs::read_dir(temp.path()).expect("read_dir").count(), 0);
     }
 
