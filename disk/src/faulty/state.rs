@@ -7,7 +7,7 @@
 //! - A namespace's `durable` map only changes in `sync_dir`; a crash image keeps only `durable`.
 //! - Once `crashed` is set it is never cleared: every later operation fails.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::image::FileImage;
 use super::plan::FaultPlan;
@@ -58,16 +58,21 @@ impl DiskState {
         Ok(())
     }
 
-    /// Bytes held by files that some directory still names.
+    /// Bytes held by files that some directory still names (each inode counted once).
     pub(crate) fn used_bytes(&self) -> u64 {
-        let live: BTreeSet<InodeId> = self
-            .dirs
-            .values()
-            .flat_map(|namespace| namespace.written.values().copied())
-            .collect();
-        live.iter()
-            .filter_map(|&inode| self.inodes.get(inode))
-            .map(FileImage::len_bytes)
+        let mut named = vec![false; self.inodes.len()];
+        for namespace in self.dirs.values() {
+            for &inode in namespace.written.values() {
+                if let Some(mark) = named.get_mut(inode) {
+                    *mark = true;
+                }
+            }
+        }
+        named
+            .iter()
+            .zip(&self.inodes)
+            .filter(|(&is_named, _)| is_named)
+            .map(|(_, image)| image.len_bytes())
             .sum()
     }
 
@@ -80,6 +85,10 @@ impl DiskState {
     ) -> Result<(), DiskError> {
         let current_bytes = self.inodes.get(inode).map_or(0, FileImage::len_bytes);
         let growth_bytes = end_bytes.saturating_sub(current_bytes);
+        // Overwrites need no space; skipping the scan keeps long crash workloads cheap.
+        if growth_bytes == 0 {
+            return Ok(());
+        }
         if self.used_bytes().saturating_add(growth_bytes) > self.capacity_bytes {
             return Err(DiskError::NoSpace {
                 path: path.to_owned(),
