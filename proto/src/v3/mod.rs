@@ -29,3 +29,6 @@ pub use response::{
     LedgerStatusResponse, ReadLacResponse, ReadResponse, Response, ResponseBody,
 };
 pub use wire::{OperationType, ProtocolVersion};
+
+#[cfg(test)]
+mod tests;
