@@ -28,7 +28,7 @@ mod disk;
 mod file;
 mod image;
 mod plan;
-mod rng;
+pub(crate) mod rng;
 mod state;
 
 pub use dir::FaultyDir;

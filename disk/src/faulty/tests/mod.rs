@@ -3,6 +3,7 @@
 
 mod crash;
 mod faults;
+mod model;
 mod namespace;
 
 use futures_lite::future::block_on;
