@@ -102,6 +102,10 @@ fn crash_images_match_the_reference_model_at_every_sync_point() {
             }
         }
     }
+    assert!(
+        torn_images_seen > 0,
+        "the workload must exercise torn writes"
+    );
 }
 
 #[test]
