@@ -46,13 +46,20 @@ impl AuthMessage {
 
     pub(crate) fn from_wire(message: wire::AuthMessage) -> Result<Self, AuthDecodeError> {
         Ok(Self {
-            auth_plugin_name: message.auth_plugin_name.ok_or(AuthDecodeError::MissingField("authPluginName"))?,
-            payload: message.payload.ok_or(AuthDecodeError::MissingField("payload"))?,
+            auth_plugin_name: message
+                .auth_plugin_name
+                .ok_or(AuthDecodeError::MissingField("authPluginName"))?,
+            payload: message
+                .payload
+                .ok_or(AuthDecodeError::MissingField("payload"))?,
         })
     }
 
     pub(crate) fn to_wire(&self) -> wire::AuthMessage {
-        wire::AuthMessage { auth_plugin_name: Some(self.auth_plugin_name.clone()), payload: Some(self.payload.clone()) }
+        wire::AuthMessage {
+            auth_plugin_name: Some(self.auth_plugin_name.clone()),
+            payload: Some(self.payload.clone()),
+        }
     }
 }
 
@@ -62,7 +69,10 @@ mod tests {
 
     #[test]
     fn auth_message_round_trips() {
-        let message = AuthMessage { auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.into(), payload: Bytes::new() };
+        let message = AuthMessage {
+            auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.into(),
+            payload: Bytes::new(),
+        };
         let mut out = BytesMut::new();
         message.encode(&mut out);
         assert_eq!(AuthMessage::decode(out.freeze()), Ok(message));
@@ -72,12 +82,18 @@ mod tests {
     fn auth_message_without_payload_is_rejected() {
         // Field 1 (authPluginName) = "x", no field 2.
         let bytes = Bytes::from_static(&[0x0a, 0x01, b'x']);
-        assert_eq!(AuthMessage::decode(bytes), Err(AuthDecodeError::MissingField("payload")));
+        assert_eq!(
+            AuthMessage::decode(bytes),
+            Err(AuthDecodeError::MissingField("payload"))
+        );
     }
 
     #[test]
     fn auth_message_with_invalid_utf8_name_is_rejected() {
         let bytes = Bytes::from_static(&[0x0a, 0x01, 0xff, 0x12, 0x00]);
-        assert!(matches!(AuthMessage::decode(bytes), Err(AuthDecodeError::Protobuf(_))));
+        assert!(matches!(
+            AuthMessage::decode(bytes),
+            Err(AuthDecodeError::Protobuf(_))
+        ));
     }
 }

@@ -41,7 +41,8 @@ impl SequenceGroup {
         if self.sequence_period == 0 {
             return 1;
         }
-        (i128::from(self.last_sequence_start) - i128::from(self.first_sequence_start)) / i128::from(self.sequence_period)
+        (i128::from(self.last_sequence_start) - i128::from(self.first_sequence_start))
+            / i128::from(self.sequence_period)
             + 1
     }
 
@@ -100,18 +101,24 @@ pub struct AvailabilityOfEntriesOfLedger {
 
 impl AvailabilityOfEntriesOfLedger {
     /// Builds the set from ascending, non-negative entry ids (duplicates are ignored).
-    pub fn from_sorted_entries(entries: impl IntoIterator<Item = EntryId>) -> Result<Self, AvailabilityError> {
+    pub fn from_sorted_entries(
+        entries: impl IntoIterator<Item = EntryId>,
+    ) -> Result<Self, AvailabilityError> {
         let mut builder = Builder::default();
         for entry_id in entries {
             builder.push(entry_id)?;
         }
-        Ok(Self { groups: builder.finish() })
+        Ok(Self {
+            groups: builder.finish(),
+        })
     }
 
     /// Decodes and validates the wire bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, AvailabilityError> {
         let bad_length = AvailabilityError::BadLength { bytes: bytes.len() };
-        let header = bytes.get(..AVAILABILITY_HEADER_BYTES).ok_or(bad_length.clone())?;
+        let header = bytes
+            .get(..AVAILABILITY_HEADER_BYTES)
+            .ok_or(bad_length.clone())?;
         let version = read_i32(header, 0);
         if version != AVAILABILITY_HEADER_VERSION {
             return Err(AvailabilityError::UnknownVersion(version));
@@ -129,7 +136,11 @@ impl AvailabilityOfEntriesOfLedger {
                 sequence_size: read_i32(chunk, 16),
                 sequence_period: read_i32(chunk, 20),
             };
-            if !is_well_formed(&group) || groups.last().is_some_and(|previous: &SequenceGroup| previous.end() > i128::from(group.first_sequence_start)) {
+            if !is_well_formed(&group)
+                || groups.last().is_some_and(|previous: &SequenceGroup| {
+                    previous.end() > i128::from(group.first_sequence_start)
+                })
+            {
                 return Err(AvailabilityError::BadGroup { index });
             }
             groups.push(group);
@@ -139,7 +150,9 @@ impl AvailabilityOfEntriesOfLedger {
 
     /// The wire bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(AVAILABILITY_HEADER_BYTES + self.groups.len() * SEQUENCE_GROUP_BYTES);
+        let mut out = Vec::with_capacity(
+            AVAILABILITY_HEADER_BYTES + self.groups.len() * SEQUENCE_GROUP_BYTES,
+        );
         out.put_i32(AVAILABILITY_HEADER_VERSION);
         // Group counts above i32::MAX cannot come from a frame-sized input.
         out.put_i32(i32::try_from(self.groups.len()).unwrap_or(i32::MAX));
@@ -160,23 +173,33 @@ impl AvailabilityOfEntriesOfLedger {
 
     /// Number of entry ids in the set.
     pub fn total_entries(&self) -> u64 {
-        self.groups.iter().fold(0u64, |total, group| total.saturating_add(group.entry_count()))
+        self.groups.iter().fold(0u64, |total, group| {
+            total.saturating_add(group.entry_count())
+        })
     }
 
     /// Whether `entry_id` is in the set.
     pub fn contains(&self, entry_id: EntryId) -> bool {
-        let index = self.groups.partition_point(|group| group.first_sequence_start <= entry_id);
+        let index = self
+            .groups
+            .partition_point(|group| group.first_sequence_start <= entry_id);
         index > 0 && self.groups[index - 1].contains(entry_id)
     }
 
     /// The entry ids in ascending order (lazily; a set may describe billions of ids).
     pub fn entries(&self) -> impl Iterator<Item = EntryId> + '_ {
         self.groups.iter().flat_map(|group| {
-            let period = if group.sequence_period == 0 { 0 } else { i64::from(group.sequence_period) };
+            let period = if group.sequence_period == 0 {
+                0
+            } else {
+                i64::from(group.sequence_period)
+            };
             let runs = u64::try_from(group.run_count()).unwrap_or(0);
             (0..runs).flat_map(move |run| {
                 // Well-formedness guarantees these stay inside i64.
-                let start = group.first_sequence_start.saturating_add(period.saturating_mul(run as i64));
+                let start = group
+                    .first_sequence_start
+                    .saturating_add(period.saturating_mul(run as i64));
                 (0..i64::from(group.sequence_size)).map(move |offset| start.saturating_add(offset))
             })
         })
@@ -184,8 +207,14 @@ impl AvailabilityOfEntriesOfLedger {
 }
 
 fn is_well_formed(group: &SequenceGroup) -> bool {
-    let (first, last) = (i128::from(group.first_sequence_start), i128::from(group.last_sequence_start));
-    let (size, period) = (i128::from(group.sequence_size), i128::from(group.sequence_period));
+    let (first, last) = (
+        i128::from(group.first_sequence_start),
+        i128::from(group.last_sequence_start),
+    );
+    let (size, period) = (
+        i128::from(group.sequence_size),
+        i128::from(group.sequence_period),
+    );
     if first < 0 || last < first || size < 1 || last + size - 1 > i128::from(i64::MAX) {
         return false;
     }
@@ -243,8 +272,12 @@ impl Builder {
     }
 
     fn close_run(&mut self, start: EntryId, size: i32) {
-        let run_group =
-            SequenceGroup { first_sequence_start: start, last_sequence_start: start, sequence_size: size, sequence_period: 0 };
+        let run_group = SequenceGroup {
+            first_sequence_start: start,
+            last_sequence_start: start,
+            sequence_size: size,
+            sequence_period: 0,
+        };
         let Some(group) = self.group.as_mut() else {
             self.group = Some(run_group);
             return;
@@ -285,7 +318,12 @@ mod tests {
         let set = AvailabilityOfEntriesOfLedger::from_sorted_entries(0..10).expect("sorted");
         assert_eq!(
             set.groups(),
-            &[SequenceGroup { first_sequence_start: 0, last_sequence_start: 0, sequence_size: 10, sequence_period: 0 }]
+            &[SequenceGroup {
+                first_sequence_start: 0,
+                last_sequence_start: 0,
+                sequence_size: 10,
+                sequence_period: 0
+            }]
         );
         assert_eq!(set.total_entries(), 10);
     }
@@ -293,12 +331,23 @@ mod tests {
     #[test]
     fn striped_entries_share_a_group_with_a_period() {
         // Entries a bookie holds with ensemble 3, write quorum 2: 0,1, 3,4, 6,7, then a lone 9.
-        let set = AvailabilityOfEntriesOfLedger::from_sorted_entries([0, 1, 3, 4, 6, 7, 9]).expect("sorted");
+        let set = AvailabilityOfEntriesOfLedger::from_sorted_entries([0, 1, 3, 4, 6, 7, 9])
+            .expect("sorted");
         assert_eq!(
             set.groups(),
             &[
-                SequenceGroup { first_sequence_start: 0, last_sequence_start: 6, sequence_size: 2, sequence_period: 3 },
-                SequenceGroup { first_sequence_start: 9, last_sequence_start: 9, sequence_size: 1, sequence_period: 0 },
+                SequenceGroup {
+                    first_sequence_start: 0,
+                    last_sequence_start: 6,
+                    sequence_size: 2,
+                    sequence_period: 3
+                },
+                SequenceGroup {
+                    first_sequence_start: 9,
+                    last_sequence_start: 9,
+                    sequence_size: 1,
+                    sequence_period: 0
+                },
             ]
         );
         assert_eq!(set.entries().collect::<Vec<_>>(), vec![0, 1, 3, 4, 6, 7, 9]);
@@ -307,9 +356,13 @@ mod tests {
 
     #[test]
     fn encoding_round_trips_and_has_the_documented_layout() {
-        let set = AvailabilityOfEntriesOfLedger::from_sorted_entries([2, 3, 7, 8, 20]).expect("sorted");
+        let set =
+            AvailabilityOfEntriesOfLedger::from_sorted_entries([2, 3, 7, 8, 20]).expect("sorted");
         let bytes = set.encode();
-        assert_eq!(bytes.len(), AVAILABILITY_HEADER_BYTES + 2 * SEQUENCE_GROUP_BYTES);
+        assert_eq!(
+            bytes.len(),
+            AVAILABILITY_HEADER_BYTES + 2 * SEQUENCE_GROUP_BYTES
+        );
         assert_eq!(&bytes[..8], &[0, 0, 0, 0, 0, 0, 0, 2]);
         assert!(bytes[8..64].iter().all(|byte| *byte == 0));
         assert_eq!(AvailabilityOfEntriesOfLedger::decode(&bytes), Ok(set));
@@ -325,7 +378,10 @@ mod tests {
     #[test]
     fn unsorted_or_negative_entries_are_rejected() {
         let result = AvailabilityOfEntriesOfLedger::from_sorted_entries([5, 3]);
-        assert_eq!(result, Err(AvailabilityError::UnsortedEntries { entry_id: 3 }));
+        assert_eq!(
+            result,
+            Err(AvailabilityError::UnsortedEntries { entry_id: 3 })
+        );
         assert!(AvailabilityOfEntriesOfLedger::from_sorted_entries([-1]).is_err());
     }
 
@@ -333,16 +389,35 @@ mod tests {
     fn hostile_headers_and_groups_are_rejected() {
         let mut bytes = vec![0u8; 64];
         bytes[4..8].copy_from_slice(&i32::MAX.to_be_bytes());
-        assert!(matches!(AvailabilityOfEntriesOfLedger::decode(&bytes), Err(AvailabilityError::BadLength { .. })));
+        assert!(matches!(
+            AvailabilityOfEntriesOfLedger::decode(&bytes),
+            Err(AvailabilityError::BadLength { .. })
+        ));
         bytes[4..8].copy_from_slice(&(-1i32).to_be_bytes());
-        assert!(matches!(AvailabilityOfEntriesOfLedger::decode(&bytes), Err(AvailabilityError::BadLength { .. })));
+        assert!(matches!(
+            AvailabilityOfEntriesOfLedger::decode(&bytes),
+            Err(AvailabilityError::BadLength { .. })
+        ));
         bytes[3] = 1;
-        assert_eq!(AvailabilityOfEntriesOfLedger::decode(&bytes), Err(AvailabilityError::UnknownVersion(1)));
+        assert_eq!(
+            AvailabilityOfEntriesOfLedger::decode(&bytes),
+            Err(AvailabilityError::UnknownVersion(1))
+        );
 
         let overlapping = AvailabilityOfEntriesOfLedger {
             groups: vec![
-                SequenceGroup { first_sequence_start: 0, last_sequence_start: 0, sequence_size: 5, sequence_period: 0 },
-                SequenceGroup { first_sequence_start: 4, last_sequence_start: 4, sequence_size: 1, sequence_period: 0 },
+                SequenceGroup {
+                    first_sequence_start: 0,
+                    last_sequence_start: 0,
+                    sequence_size: 5,
+                    sequence_period: 0,
+                },
+                SequenceGroup {
+                    first_sequence_start: 4,
+                    last_sequence_start: 4,
+                    sequence_size: 1,
+                    sequence_period: 0,
+                },
             ],
         };
         let result = AvailabilityOfEntriesOfLedger::decode(&overlapping.encode());

@@ -22,7 +22,9 @@ pub enum DetectError {
     #[error("empty first frame: cannot detect the protocol")]
     EmptyFrame,
     /// The first byte is neither a v2 version byte nor the v3 header tag.
-    #[error("first payload byte {0:#04x} is neither a v2 version (0..=2) nor the v3 header tag 0x0a")]
+    #[error(
+        "first payload byte {0:#04x} is neither a v2 version (0..=2) nor the v3 header tag 0x0a"
+    )]
     UnknownFirstByte(u8),
 }
 
@@ -50,8 +52,14 @@ mod tests {
 
     #[test]
     fn other_first_bytes_and_empty_frames_are_errors() {
-        assert_eq!(detect_protocol(&[0x03]), Err(DetectError::UnknownFirstByte(3)));
-        assert_eq!(detect_protocol(&[0x08]), Err(DetectError::UnknownFirstByte(8)));
+        assert_eq!(
+            detect_protocol(&[0x03]),
+            Err(DetectError::UnknownFirstByte(3))
+        );
+        assert_eq!(
+            detect_protocol(&[0x08]),
+            Err(DetectError::UnknownFirstByte(8))
+        );
         assert_eq!(detect_protocol(&[]), Err(DetectError::EmptyFrame));
     }
 }

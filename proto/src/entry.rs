@@ -45,7 +45,10 @@ impl EntryHeader {
     ///
     /// This is all a bookie needs: it stores bodies verbatim and only peeks at the ids and LAC.
     pub fn parse(body: &[u8]) -> Result<Self, DigestError> {
-        let too_short = || DigestError::TooShort { body_bytes: body.len(), body_bytes_min: ENTRY_HEADER_BYTES };
+        let too_short = || DigestError::TooShort {
+            body_bytes: body.len(),
+            body_bytes_min: ENTRY_HEADER_BYTES,
+        };
         let header = body.get(..ENTRY_HEADER_BYTES).ok_or_else(too_short)?;
         Ok(Self {
             ledger_id: read_i64(header, 0),
@@ -100,7 +103,12 @@ pub struct ParsedEntry<'body> {
 /// Builds an entry body: header, digest of `header ‖ payload`, payload.
 ///
 /// `mac_key` is used only for [`DigestType::Hmac`].
-pub fn make_entry_body(digest: DigestType, mac_key: &MacKey, header: &EntryHeader, payload: &[u8]) -> Vec<u8> {
+pub fn make_entry_body(
+    digest: DigestType,
+    mac_key: &MacKey,
+    header: &EntryHeader,
+    payload: &[u8],
+) -> Vec<u8> {
     let header_bytes = header.to_bytes();
     let value = digest.compute(mac_key, &[&header_bytes, payload]);
     let mut body = Vec::with_capacity(ENTRY_HEADER_BYTES + value.as_bytes().len() + payload.len());
@@ -121,16 +129,26 @@ pub fn verify_entry_body<'body>(
 ) -> Result<ParsedEntry<'body>, DigestError> {
     let body_bytes_min = ENTRY_HEADER_BYTES + digest.digest_bytes();
     if body.len() < body_bytes_min {
-        return Err(DigestError::TooShort { body_bytes: body.len(), body_bytes_min });
+        return Err(DigestError::TooShort {
+            body_bytes: body.len(),
+            body_bytes_min,
+        });
     }
     let header = EntryHeader::parse(body)?;
     let (covered_header, rest) = body.split_at(ENTRY_HEADER_BYTES);
     let (stored, payload) = rest.split_at(digest.digest_bytes());
     let expected = digest.compute(mac_key, &[covered_header, payload]);
     if expected.as_bytes() != stored {
-        return Err(DigestError::Mismatch { ledger_id: header.ledger_id, entry_id: header.entry_id });
+        return Err(DigestError::Mismatch {
+            ledger_id: header.ledger_id,
+            entry_id: header.entry_id,
+        });
     }
-    Ok(ParsedEntry { header, digest: stored, payload })
+    Ok(ParsedEntry {
+        header,
+        digest: stored,
+        payload,
+    })
 }
 
 #[cfg(test)]
@@ -139,12 +157,22 @@ mod tests {
     use crate::digest::DIGEST_TYPES_ALL;
 
     fn spec_header() -> EntryHeader {
-        EntryHeader { ledger_id: 1, entry_id: 0, last_add_confirmed: -1, length: 5 }
+        EntryHeader {
+            ledger_id: 1,
+            entry_id: 0,
+            last_add_confirmed: -1,
+            length: 5,
+        }
     }
 
     #[test]
     fn spec_worked_crc32c_body_matches_byte_for_byte() {
-        let body = make_entry_body(DigestType::Crc32c, &MacKey::from_password(b""), &spec_header(), b"hello");
+        let body = make_entry_body(
+            DigestType::Crc32c,
+            &MacKey::from_password(b""),
+            &spec_header(),
+            b"hello",
+        );
         assert_eq!(
             hex::encode(&body),
             "00000000000000010000000000000000ffffffffffffffff0000000000000005e3a5f74d68656c6c6f"
@@ -172,7 +200,10 @@ mod tests {
                 let mut corrupt = body.clone();
                 corrupt[index] ^= 0x10;
                 assert!(
-                    matches!(verify_entry_body(digest, &key, &corrupt), Err(DigestError::Mismatch { .. })),
+                    matches!(
+                        verify_entry_body(digest, &key, &corrupt),
+                        Err(DigestError::Mismatch { .. })
+                    ),
                     "{digest:?} byte {index}"
                 );
             }
@@ -181,9 +212,20 @@ mod tests {
 
     #[test]
     fn hmac_with_the_wrong_password_is_a_mismatch() {
-        let body = make_entry_body(DigestType::Hmac, &MacKey::from_password(b"a"), &spec_header(), b"x");
+        let body = make_entry_body(
+            DigestType::Hmac,
+            &MacKey::from_password(b"a"),
+            &spec_header(),
+            b"x",
+        );
         let result = verify_entry_body(DigestType::Hmac, &MacKey::from_password(b"b"), &body);
-        assert!(matches!(result, Err(DigestError::Mismatch { ledger_id: 1, entry_id: 0 })));
+        assert!(matches!(
+            result,
+            Err(DigestError::Mismatch {
+                ledger_id: 1,
+                entry_id: 0
+            })
+        ));
     }
 
     #[test]
@@ -194,7 +236,10 @@ mod tests {
             for len in 0..minimum {
                 assert_eq!(
                     verify_entry_body(digest, &key, &vec![0; len]),
-                    Err(DigestError::TooShort { body_bytes: len, body_bytes_min: minimum })
+                    Err(DigestError::TooShort {
+                        body_bytes: len,
+                        body_bytes_min: minimum
+                    })
                 );
             }
         }

@@ -97,7 +97,11 @@ impl FrameDecoder {
 /// Appends one frame (`u32 BE length` + `payload`) to `out`.
 ///
 /// Fails if the payload is larger than `frame_bytes_max`, which the peer would reject.
-pub fn encode_frame(payload: &[u8], frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+pub fn encode_frame(
+    payload: &[u8],
+    frame_bytes_max: usize,
+    out: &mut BytesMut,
+) -> Result<(), FrameError> {
     let frame_bytes = checked_frame_bytes(payload.len(), frame_bytes_max)?;
     out.reserve(FRAME_LENGTH_PREFIX_BYTES + payload.len());
     out.put_u32(frame_bytes);
@@ -120,7 +124,8 @@ pub fn encode_frame_with(
     let payload_bytes = out.len() - start - FRAME_LENGTH_PREFIX_BYTES;
     match checked_frame_bytes(payload_bytes, frame_bytes_max) {
         Ok(frame_bytes) => {
-            out[start..start + FRAME_LENGTH_PREFIX_BYTES].copy_from_slice(&frame_bytes.to_be_bytes());
+            out[start..start + FRAME_LENGTH_PREFIX_BYTES]
+                .copy_from_slice(&frame_bytes.to_be_bytes());
             Ok(())
         }
         Err(error) => {
@@ -152,7 +157,10 @@ mod tests {
         assert_eq!(decoder.decode(&mut stream), Ok(None));
         assert_eq!(&stream[..], &[0, 0, 0, 3, b'a', b'b']);
         stream.put_u8(b'c');
-        assert_eq!(decoder.decode(&mut stream), Ok(Some(Bytes::from_static(b"abc"))));
+        assert_eq!(
+            decoder.decode(&mut stream),
+            Ok(Some(Bytes::from_static(b"abc")))
+        );
         assert!(stream.is_empty());
     }
 
@@ -160,7 +168,10 @@ mod tests {
     fn decoder_yields_back_to_back_frames_one_at_a_time() {
         let decoder = FrameDecoder::default();
         let mut stream = BytesMut::from(&[0u8, 0, 0, 1, 7, 0, 0, 0, 0, 0, 0, 0, 2, 8][..]);
-        assert_eq!(decoder.decode(&mut stream), Ok(Some(Bytes::from_static(&[7]))));
+        assert_eq!(
+            decoder.decode(&mut stream),
+            Ok(Some(Bytes::from_static(&[7])))
+        );
         assert_eq!(decoder.decode(&mut stream), Ok(Some(Bytes::new())));
         assert_eq!(decoder.decode(&mut stream), Ok(None));
         assert_eq!(&stream[..], &[0, 0, 0, 2, 8]);
@@ -173,7 +184,10 @@ mod tests {
         let capacity_before = stream.capacity();
         assert_eq!(
             decoder.decode(&mut stream),
-            Err(FrameError::Oversize { frame_bytes: 17, frame_bytes_max: 16 })
+            Err(FrameError::Oversize {
+                frame_bytes: 17,
+                frame_bytes_max: 16
+            })
         );
         assert_eq!(stream.capacity(), capacity_before);
     }
@@ -182,14 +196,20 @@ mod tests {
     fn decoder_rejects_a_four_gibibyte_prefix_with_the_default_limit() {
         let decoder = FrameDecoder::default();
         let mut stream = BytesMut::from(&[0xffu8, 0xff, 0xff, 0xff][..]);
-        assert!(matches!(decoder.decode(&mut stream), Err(FrameError::Oversize { .. })));
+        assert!(matches!(
+            decoder.decode(&mut stream),
+            Err(FrameError::Oversize { .. })
+        ));
     }
 
     #[test]
     fn decoder_accepts_a_frame_of_exactly_the_maximum() {
         let decoder = FrameDecoder::new(4);
         let mut stream = BytesMut::from(&[0u8, 0, 0, 4, 1, 2, 3, 4][..]);
-        assert_eq!(decoder.decode(&mut stream), Ok(Some(Bytes::from_static(&[1, 2, 3, 4]))));
+        assert_eq!(
+            decoder.decode(&mut stream),
+            Ok(Some(Bytes::from_static(&[1, 2, 3, 4])))
+        );
     }
 
     #[test]

@@ -20,11 +20,17 @@ mod tests {
 
     #[test]
     fn empty_password_gives_the_spec_key() {
-        assert_eq!(hex::encode(master_key(b"")), "850bf1071c5e3d8c24235676f8816ae0cbe2f14f");
+        assert_eq!(
+            hex::encode(master_key(b"")),
+            "850bf1071c5e3d8c24235676f8816ae0cbe2f14f"
+        );
     }
 
     #[test]
     fn fixture_password_gives_the_fixture_key() {
-        assert_eq!(hex::encode(master_key(b"fixture-pw")), "1b60c396b55951f1cbae767e2964ef7cf1a85ef3");
+        assert_eq!(
+            hex::encode(master_key(b"fixture-pw")),
+            "1b60c396b55951f1cbae767e2964ef7cf1a85ef3"
+        );
     }
 }

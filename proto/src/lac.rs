@@ -35,15 +35,30 @@ pub fn make_lac_body(digest: DigestType, mac_key: &MacKey, lac: &ExplicitLac) ->
 /// Verifies a LAC blob's digest and returns its contents.
 ///
 /// Bytes after the digest are ignored, as BookKeeper's reader does.
-pub fn verify_lac_body(digest: DigestType, mac_key: &MacKey, body: &[u8]) -> Result<ExplicitLac, DigestError> {
+pub fn verify_lac_body(
+    digest: DigestType,
+    mac_key: &MacKey,
+    body: &[u8],
+) -> Result<ExplicitLac, DigestError> {
     let body_bytes_min = LAC_HEADER_BYTES + digest.digest_bytes();
-    let (Some(header), Some(stored)) = (body.get(..LAC_HEADER_BYTES), body.get(LAC_HEADER_BYTES..body_bytes_min))
-    else {
-        return Err(DigestError::TooShort { body_bytes: body.len(), body_bytes_min });
+    let (Some(header), Some(stored)) = (
+        body.get(..LAC_HEADER_BYTES),
+        body.get(LAC_HEADER_BYTES..body_bytes_min),
+    ) else {
+        return Err(DigestError::TooShort {
+            body_bytes: body.len(),
+            body_bytes_min,
+        });
     };
-    let lac = ExplicitLac { ledger_id: read_i64(header, 0), lac: read_i64(header, 8) };
+    let lac = ExplicitLac {
+        ledger_id: read_i64(header, 0),
+        lac: read_i64(header, 8),
+    };
     if digest.compute(mac_key, &[header]).as_bytes() != stored {
-        return Err(DigestError::Mismatch { ledger_id: lac.ledger_id, entry_id: lac.lac });
+        return Err(DigestError::Mismatch {
+            ledger_id: lac.ledger_id,
+            entry_id: lac.lac,
+        });
     }
     Ok(lac)
 }
@@ -56,7 +71,10 @@ mod tests {
     #[test]
     fn lac_blob_round_trips_for_every_digest_type() {
         let key = MacKey::from_password(b"pw");
-        let lac = ExplicitLac { ledger_id: 9, lac: 41 };
+        let lac = ExplicitLac {
+            ledger_id: 9,
+            lac: 41,
+        };
         for digest in DIGEST_TYPES_ALL {
             let body = make_lac_body(digest, &key, &lac);
             assert_eq!(body.len(), LAC_HEADER_BYTES + digest.digest_bytes());
@@ -67,7 +85,14 @@ mod tests {
     #[test]
     fn lac_digest_covers_only_the_first_sixteen_bytes() {
         let key = MacKey::from_password(b"pw");
-        let body = make_lac_body(DigestType::Crc32c, &key, &ExplicitLac { ledger_id: 1, lac: 2 });
+        let body = make_lac_body(
+            DigestType::Crc32c,
+            &key,
+            &ExplicitLac {
+                ledger_id: 1,
+                lac: 2,
+            },
+        );
         let crc = crc32c::crc32c(&body[..16]);
         assert_eq!(&body[16..], &crc.to_be_bytes());
     }
@@ -75,9 +100,19 @@ mod tests {
     #[test]
     fn corrupt_or_short_lac_blobs_are_rejected() {
         let key = MacKey::from_password(b"pw");
-        let mut body = make_lac_body(DigestType::Crc32, &key, &ExplicitLac { ledger_id: 1, lac: 2 });
+        let mut body = make_lac_body(
+            DigestType::Crc32,
+            &key,
+            &ExplicitLac {
+                ledger_id: 1,
+                lac: 2,
+            },
+        );
         assert!(verify_lac_body(DigestType::Crc32, &key, &body[..23]).is_err());
         body[15] ^= 1;
-        assert!(matches!(verify_lac_body(DigestType::Crc32, &key, &body), Err(DigestError::Mismatch { .. })));
+        assert!(matches!(
+            verify_lac_body(DigestType::Crc32, &key, &body),
+            Err(DigestError::Mismatch { .. })
+        ));
     }
 }

@@ -88,7 +88,9 @@ impl StatusCode {
 
     /// The code for a v3 `StatusCode` value, or `None` if the number is not a known code.
     pub fn from_v3_value(value: i32) -> Option<Self> {
-        STATUS_CODES_ALL.into_iter().find(|code| code.v3_value() == value)
+        STATUS_CODES_ALL
+            .into_iter()
+            .find(|code| code.v3_value() == value)
     }
 }
 

@@ -30,8 +30,12 @@ pub enum DigestType {
 }
 
 /// Every digest type.
-pub const DIGEST_TYPES_ALL: [DigestType; 4] =
-    [DigestType::Crc32, DigestType::Hmac, DigestType::Crc32c, DigestType::Dummy];
+pub const DIGEST_TYPES_ALL: [DigestType; 4] = [
+    DigestType::Crc32,
+    DigestType::Hmac,
+    DigestType::Crc32c,
+    DigestType::Dummy,
+];
 
 impl DigestType {
     /// Length of the stored digest in bytes.
@@ -56,14 +60,19 @@ impl DigestType {
 
     /// The type for a ledger-metadata value, or `None` if unknown.
     pub fn from_metadata_value(value: i32) -> Option<Self> {
-        DIGEST_TYPES_ALL.into_iter().find(|digest| digest.metadata_value() == value)
+        DIGEST_TYPES_ALL
+            .into_iter()
+            .find(|digest| digest.metadata_value() == value)
     }
 
     /// Computes the digest of the concatenation of `parts`.
     ///
     /// `mac_key` is used by [`DigestType::Hmac`] only.
     pub fn compute(self, mac_key: &MacKey, parts: &[&[u8]]) -> DigestValue {
-        let mut value = DigestValue { bytes: [0; DIGEST_BYTES_MAX], len_bytes: self.digest_bytes() };
+        let mut value = DigestValue {
+            bytes: [0; DIGEST_BYTES_MAX],
+            len_bytes: self.digest_bytes(),
+        };
         match self {
             Self::Crc32 => value.bytes[..8].copy_from_slice(&crc32::digest(parts)),
             Self::Crc32c => value.bytes[..4].copy_from_slice(&crc32c::digest(parts)),
@@ -120,7 +129,10 @@ mod tests {
     #[test]
     fn metadata_values_round_trip() {
         for digest in DIGEST_TYPES_ALL {
-            assert_eq!(DigestType::from_metadata_value(digest.metadata_value()), Some(digest));
+            assert_eq!(
+                DigestType::from_metadata_value(digest.metadata_value()),
+                Some(digest)
+            );
         }
         assert_eq!(DigestType::from_metadata_value(0), None);
     }

@@ -20,7 +20,8 @@ impl BatchEntries {
     pub fn from_encoded(encoded: Bytes) -> Result<Self, V2DecodeError> {
         let mut offset_bytes = 0usize;
         while offset_bytes < encoded.len() {
-            let entry_bytes = length_at(&encoded, offset_bytes).ok_or(V2DecodeError::BadBatchEntries { offset_bytes })?;
+            let entry_bytes = length_at(&encoded, offset_bytes)
+                .ok_or(V2DecodeError::BadBatchEntries { offset_bytes })?;
             let end = (offset_bytes + 4)
                 .checked_add(entry_bytes)
                 .filter(|end| *end <= encoded.len())
@@ -38,7 +39,9 @@ impl BatchEntries {
             out.put_u32(u32::try_from(entry.len()).unwrap_or(u32::MAX));
             out.put_slice(entry);
         }
-        Self { encoded: out.freeze() }
+        Self {
+            encoded: out.freeze(),
+        }
     }
 
     /// The encoded list, as it appears on the wire.
@@ -48,7 +51,10 @@ impl BatchEntries {
 
     /// Iterates over the entry bodies (zero-copy).
     pub fn iter(&self) -> BatchEntriesIter<'_> {
-        BatchEntriesIter { entries: self, offset_bytes: 0 }
+        BatchEntriesIter {
+            entries: self,
+            offset_bytes: 0,
+        }
     }
 }
 
@@ -73,7 +79,9 @@ impl Iterator for BatchEntriesIter<'_> {
         let encoded = &self.entries.encoded;
         let entry_bytes = length_at(encoded, self.offset_bytes)?;
         let start = self.offset_bytes + 4;
-        let end = start.checked_add(entry_bytes).filter(|end| *end <= encoded.len())?;
+        let end = start
+            .checked_add(entry_bytes)
+            .filter(|end| *end <= encoded.len())?;
         self.offset_bytes = end;
         Some(encoded.slice(start..end))
     }
@@ -89,14 +97,28 @@ mod tests {
         assert_eq!(&list.encoded()[..], b"\0\0\0\x02ab\0\0\0\0\0\0\0\x03xyz");
         let decoded = BatchEntries::from_encoded(list.encoded().clone()).expect("well formed");
         let bodies: Vec<Bytes> = decoded.iter().collect();
-        assert_eq!(bodies, vec![Bytes::from_static(b"ab"), Bytes::new(), Bytes::from_static(b"xyz")]);
+        assert_eq!(
+            bodies,
+            vec![
+                Bytes::from_static(b"ab"),
+                Bytes::new(),
+                Bytes::from_static(b"xyz")
+            ]
+        );
     }
 
     #[test]
     fn a_length_word_past_the_end_is_rejected() {
-        let result = BatchEntries::from_encoded(Bytes::from_static(b"\0\0\0\x02ab\xff\xff\xff\xffz"));
-        assert_eq!(result, Err(V2DecodeError::BadBatchEntries { offset_bytes: 6 }));
+        let result =
+            BatchEntries::from_encoded(Bytes::from_static(b"\0\0\0\x02ab\xff\xff\xff\xffz"));
+        assert_eq!(
+            result,
+            Err(V2DecodeError::BadBatchEntries { offset_bytes: 6 })
+        );
         let result = BatchEntries::from_encoded(Bytes::from_static(b"\0\0"));
-        assert_eq!(result, Err(V2DecodeError::BadBatchEntries { offset_bytes: 0 }));
+        assert_eq!(
+            result,
+            Err(V2DecodeError::BadBatchEntries { offset_bytes: 0 })
+        );
     }
 }

@@ -113,10 +113,18 @@ impl PacketHeader {
         if version == 0 {
             // BookieProtocol.PacketHeader reads the legacy opcode from the low byte and ignores
             // the middle bytes; we do the same.
-            return Ok(Self { version, opcode: Opcode::from_value(bits[3])?, flags: Flags::NONE });
+            return Ok(Self {
+                version,
+                opcode: Opcode::from_value(bits[3])?,
+                flags: Flags::NONE,
+            });
         }
         let flags = Flags(u16::from_be_bytes([bits[2], bits[3]]));
-        Ok(Self { version, opcode: Opcode::from_value(bits[1])?, flags })
+        Ok(Self {
+            version,
+            opcode: Opcode::from_value(bits[1])?,
+            flags,
+        })
     }
 
     /// The header word. For version 0 the flags cannot be expressed and are dropped.
@@ -135,7 +143,11 @@ mod tests {
 
     #[test]
     fn header_word_packs_version_opcode_and_flags() {
-        let header = PacketHeader { version: 2, opcode: Opcode::ReadEntry, flags: Flags::from_bits(5) };
+        let header = PacketHeader {
+            version: 2,
+            opcode: Opcode::ReadEntry,
+            flags: Flags::from_bits(5),
+        };
         assert_eq!(header.to_word(), 0x0202_0005);
         assert_eq!(PacketHeader::from_word(0x0202_0005), Ok(header));
     }
@@ -143,14 +155,27 @@ mod tests {
     #[test]
     fn legacy_version_zero_header_is_just_the_opcode() {
         let header = PacketHeader::from_word(1).expect("legacy add");
-        assert_eq!(header, PacketHeader { version: 0, opcode: Opcode::AddEntry, flags: Flags::NONE });
+        assert_eq!(
+            header,
+            PacketHeader {
+                version: 0,
+                opcode: Opcode::AddEntry,
+                flags: Flags::NONE
+            }
+        );
         assert_eq!(header.to_word(), 1);
     }
 
     #[test]
     fn unknown_opcode_is_named_in_the_error() {
-        assert_eq!(PacketHeader::from_word(0x0209_0000), Err(V2DecodeError::UnknownOpcode(9)));
-        assert_eq!(PacketHeader::from_word(0x0200_0000), Err(V2DecodeError::UnknownOpcode(0)));
+        assert_eq!(
+            PacketHeader::from_word(0x0209_0000),
+            Err(V2DecodeError::UnknownOpcode(9))
+        );
+        assert_eq!(
+            PacketHeader::from_word(0x0200_0000),
+            Err(V2DecodeError::UnknownOpcode(0))
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ mod response;
 pub use batch_entries::{BatchEntries, BatchEntriesIter};
 pub use error::V2DecodeError;
 pub use header::{Flags, Opcode, PacketHeader, PROTOCOL_VERSION_CURRENT};
-pub use request::{AddRequest, AuthRequest, BatchReadRequest, ReadRequest, Request, ADD_BODY_IDS_BYTES};
+pub use request::{
+    AddRequest, AuthRequest, BatchReadRequest, ReadRequest, Request, ADD_BODY_IDS_BYTES,
+};
 pub use response::{
     AddResponse, AuthResponse, BatchReadResponse, ReadResponse, Response, RESPONSE_HEADERS_BYTES,
 };

@@ -16,7 +16,10 @@ pub(crate) struct Reader {
 
 impl Reader {
     pub(crate) fn new(payload: Bytes) -> Self {
-        Self { payload, position: 0 }
+        Self {
+            payload,
+            position: 0,
+        }
     }
 
     pub(crate) fn remaining_bytes(&self) -> usize {
@@ -24,9 +27,14 @@ impl Reader {
     }
 
     fn take<const N: usize>(&mut self) -> Result<[u8; N], V2DecodeError> {
-        let truncated =
-            V2DecodeError::Truncated { bytes_needed: self.position + N, bytes_available: self.payload.len() };
-        let source = self.payload.get(self.position..self.position + N).ok_or(truncated)?;
+        let truncated = V2DecodeError::Truncated {
+            bytes_needed: self.position + N,
+            bytes_available: self.payload.len(),
+        };
+        let source = self
+            .payload
+            .get(self.position..self.position + N)
+            .ok_or(truncated)?;
         let mut out = [0u8; N];
         out.copy_from_slice(source);
         self.position += N;

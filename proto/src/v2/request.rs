@@ -34,11 +34,23 @@ pub struct AddRequest {
 
 impl AddRequest {
     /// An ADD of `body`; fails if the body is too short to hold the ledger and entry ids.
-    pub fn new(version: u8, flags: Flags, master_key: MasterKey, body: Bytes) -> Result<Self, V2DecodeError> {
+    pub fn new(
+        version: u8,
+        flags: Flags,
+        master_key: MasterKey,
+        body: Bytes,
+    ) -> Result<Self, V2DecodeError> {
         if body.len() < ADD_BODY_IDS_BYTES {
-            return Err(V2DecodeError::AddBodyTooShort { body_bytes: body.len() });
+            return Err(V2DecodeError::AddBodyTooShort {
+                body_bytes: body.len(),
+            });
         }
-        Ok(Self { version, flags, master_key, body })
+        Ok(Self {
+            version,
+            flags,
+            master_key,
+            body,
+        })
     }
 
     /// The entry body, to be stored verbatim.
@@ -124,7 +136,10 @@ fn carries_master_key(version: u8, flags: Flags) -> bool {
 fn expect_end(reader: &Reader, opcode: Opcode) -> Result<(), V2DecodeError> {
     match reader.remaining_bytes() {
         0 => Ok(()),
-        extra_bytes => Err(V2DecodeError::TrailingBytes { opcode, extra_bytes }),
+        extra_bytes => Err(V2DecodeError::TrailingBytes {
+            opcode,
+            extra_bytes,
+        }),
     }
 }
 
@@ -142,20 +157,36 @@ impl Request {
             Opcode::ReadEntry => {
                 let ledger_id = reader.i64()?;
                 let entry_id = reader.i64()?;
-                let master_key =
-                    if carries_master_key(version, flags) { Some(reader.master_key()?) } else { None };
+                let master_key = if carries_master_key(version, flags) {
+                    Some(reader.master_key()?)
+                } else {
+                    None
+                };
                 expect_end(&reader, header.opcode)?;
-                Self::Read(ReadRequest { version, flags, ledger_id, entry_id, master_key })
+                Self::Read(ReadRequest {
+                    version,
+                    flags,
+                    ledger_id,
+                    entry_id,
+                    master_key,
+                })
             }
-            Opcode::Auth => Self::Auth(AuthRequest { version, flags, message: AuthMessage::decode(reader.rest())? }),
+            Opcode::Auth => Self::Auth(AuthRequest {
+                version,
+                flags,
+                message: AuthMessage::decode(reader.rest())?,
+            }),
             Opcode::BatchReadEntry => {
                 let ledger_id = reader.i64()?;
                 let start_entry_id = reader.i64()?;
                 let request_id = reader.i64()?;
                 let max_count = reader.i32()?;
                 let max_size_bytes = reader.i64()?;
-                let master_key =
-                    if carries_master_key(version, flags) { Some(reader.master_key()?) } else { None };
+                let master_key = if carries_master_key(version, flags) {
+                    Some(reader.master_key()?)
+                } else {
+                    None
+                };
                 expect_end(&reader, header.opcode)?;
                 Self::BatchRead(BatchReadRequest {
                     version,
@@ -183,7 +214,11 @@ impl Request {
             Self::Auth(auth) => (auth.version, Opcode::Auth, auth.flags),
             Self::BatchRead(batch) => (batch.version, Opcode::BatchReadEntry, batch.flags),
         };
-        PacketHeader { version, opcode, flags }
+        PacketHeader {
+            version,
+            opcode,
+            flags,
+        }
     }
 
     /// Appends the payload (without the length prefix) to `out`.
@@ -216,7 +251,11 @@ impl Request {
     }
 
     /// Appends a whole frame (length prefix + payload) to `out`.
-    pub fn encode_frame(&self, frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+    pub fn encode_frame(
+        &self,
+        frame_bytes_max: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), FrameError> {
         encode_frame_with(out, frame_bytes_max, |buf| self.encode(buf))
     }
 }
@@ -228,7 +267,9 @@ mod tests {
 
     fn encoded(request: &Request) -> Vec<u8> {
         let mut out = BytesMut::new();
-        request.encode_frame(crate::frame::FRAME_BYTES_MAX_DEFAULT, &mut out).expect("fits");
+        request
+            .encode_frame(crate::frame::FRAME_BYTES_MAX_DEFAULT, &mut out)
+            .expect("fits");
         out.to_vec()
     }
 
@@ -248,20 +289,36 @@ mod tests {
                 + "0000000000000001ffffffffffffffff"
                 + "850bf1071c5e3d8c24235676f8816ae0cbe2f14f"
         );
-        assert_eq!(Request::decode(Bytes::copy_from_slice(&bytes[4..])), Ok(read));
+        assert_eq!(
+            Request::decode(Bytes::copy_from_slice(&bytes[4..])),
+            Ok(read)
+        );
     }
 
     #[test]
     fn non_fencing_read_has_no_master_key() {
-        let payload = Bytes::from_static(&[2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 6]);
-        let Ok(Request::Read(read)) = Request::decode(payload) else { panic!("read expected") };
-        assert_eq!((read.ledger_id, read.entry_id, read.master_key), (3, 6, None));
+        let payload =
+            Bytes::from_static(&[2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 6]);
+        let Ok(Request::Read(read)) = Request::decode(payload) else {
+            panic!("read expected")
+        };
+        assert_eq!(
+            (read.ledger_id, read.entry_id, read.master_key),
+            (3, 6, None)
+        );
     }
 
     #[test]
     fn version_one_fencing_read_has_no_master_key() {
-        let payload = Bytes::from_static(&[1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 6]);
-        assert!(matches!(Request::decode(payload), Ok(Request::Read(ReadRequest { master_key: None, .. }))));
+        let payload =
+            Bytes::from_static(&[1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 6]);
+        assert!(matches!(
+            Request::decode(payload),
+            Ok(Request::Read(ReadRequest {
+                master_key: None,
+                ..
+            }))
+        ));
     }
 
     #[test]
@@ -270,7 +327,10 @@ mod tests {
         payload.extend_from_slice(&[0; 17]);
         assert_eq!(
             Request::decode(Bytes::from(payload)),
-            Err(V2DecodeError::TrailingBytes { opcode: Opcode::ReadEntry, extra_bytes: 1 })
+            Err(V2DecodeError::TrailingBytes {
+                opcode: Opcode::ReadEntry,
+                extra_bytes: 1
+            })
         );
     }
 
@@ -278,7 +338,10 @@ mod tests {
     fn truncated_fencing_read_is_rejected() {
         let mut payload = vec![2, 2, 0, 1];
         payload.extend_from_slice(&[0; 16 + 19]);
-        assert!(matches!(Request::decode(Bytes::from(payload)), Err(V2DecodeError::Truncated { .. })));
+        assert!(matches!(
+            Request::decode(Bytes::from(payload)),
+            Err(V2DecodeError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -287,31 +350,58 @@ mod tests {
         payload.extend_from_slice(&[7; 20]);
         payload.extend_from_slice(&5i64.to_be_bytes());
         payload.extend_from_slice(&9i64.to_be_bytes());
-        let Ok(Request::Add(add)) = Request::decode(Bytes::from(payload)) else { panic!("add expected") };
-        assert_eq!((add.ledger_id(), add.entry_id(), add.flags.bits()), (5, 9, 6));
+        let Ok(Request::Add(add)) = Request::decode(Bytes::from(payload)) else {
+            panic!("add expected")
+        };
+        assert_eq!(
+            (add.ledger_id(), add.entry_id(), add.flags.bits()),
+            (5, 9, 6)
+        );
     }
 
     #[test]
     fn add_with_a_body_too_short_for_ids_is_rejected() {
         let mut payload = vec![2, 1, 0, 0];
         payload.extend_from_slice(&[7; 20 + 15]);
-        assert_eq!(Request::decode(Bytes::from(payload)), Err(V2DecodeError::AddBodyTooShort { body_bytes: 15 }));
+        assert_eq!(
+            Request::decode(Bytes::from(payload)),
+            Err(V2DecodeError::AddBodyTooShort { body_bytes: 15 })
+        );
     }
 
     #[test]
     fn v3_only_and_unknown_opcodes_are_named() {
-        for (opcode, expected) in [(4, Opcode::ReadLac), (5, Opcode::WriteLac), (6, Opcode::GetBookieInfo)] {
+        for (opcode, expected) in [
+            (4, Opcode::ReadLac),
+            (5, Opcode::WriteLac),
+            (6, Opcode::GetBookieInfo),
+        ] {
             let payload = Bytes::from(vec![2, opcode, 0, 0, 0, 0, 0, 0]);
-            assert_eq!(Request::decode(payload), Err(V2DecodeError::UnsupportedOpcode(expected)));
+            assert_eq!(
+                Request::decode(payload),
+                Err(V2DecodeError::UnsupportedOpcode(expected))
+            );
         }
-        assert_eq!(Request::decode(Bytes::from_static(&[2, 99, 0, 0])), Err(V2DecodeError::UnknownOpcode(99)));
+        assert_eq!(
+            Request::decode(Bytes::from_static(&[2, 99, 0, 0])),
+            Err(V2DecodeError::UnknownOpcode(99))
+        );
     }
 
     #[test]
     fn frames_shorter_than_a_header_are_truncated() {
         for len in 0..4 {
             let result = Request::decode(Bytes::from(vec![2; len]));
-            assert!(matches!(result, Err(V2DecodeError::Truncated { bytes_needed: 4, .. })), "{len}");
+            assert!(
+                matches!(
+                    result,
+                    Err(V2DecodeError::Truncated {
+                        bytes_needed: 4,
+                        ..
+                    })
+                ),
+                "{len}"
+            );
         }
     }
 
@@ -329,6 +419,9 @@ mod tests {
         });
         let bytes = encoded(&batch);
         assert_eq!(bytes.len(), 4 + 4 + 8 * 3 + 4 + 8 + 20);
-        assert_eq!(Request::decode(Bytes::copy_from_slice(&bytes[4..])), Ok(batch));
+        assert_eq!(
+            Request::decode(Bytes::copy_from_slice(&bytes[4..])),
+            Ok(batch)
+        );
     }
 }

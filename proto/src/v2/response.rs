@@ -38,7 +38,12 @@ pub struct AddResponse {
 impl AddResponse {
     /// The server's answer to `request`.
     pub fn answering(request: &AddRequest, status: StatusCode) -> Self {
-        Self { version: request.version, status, ledger_id: request.ledger_id(), entry_id: request.entry_id() }
+        Self {
+            version: request.version,
+            status,
+            ledger_id: request.ledger_id(),
+            entry_id: request.entry_id(),
+        }
     }
 }
 
@@ -61,7 +66,13 @@ pub struct ReadResponse {
 impl ReadResponse {
     /// The server's answer to `request`; pass an empty body for errors.
     pub fn answering(request: &ReadRequest, status: StatusCode, body: Bytes) -> Self {
-        Self { version: request.version, status, ledger_id: request.ledger_id, entry_id: request.entry_id, body }
+        Self {
+            version: request.version,
+            status,
+            ledger_id: request.ledger_id,
+            entry_id: request.entry_id,
+            body,
+        }
     }
 }
 
@@ -93,7 +104,11 @@ pub struct BatchReadResponse {
 
 impl BatchReadResponse {
     /// The server's answer to `request`.
-    pub fn answering(request: &BatchReadRequest, status: StatusCode, entries: BatchEntries) -> Self {
+    pub fn answering(
+        request: &BatchReadRequest,
+        status: StatusCode,
+        entries: BatchEntries,
+    ) -> Self {
         Self {
             version: request.version,
             status,
@@ -131,23 +146,52 @@ impl Response {
         let header = PacketHeader::from_word(reader.i32()?)?;
         let version = header.version;
         let response = match header.opcode {
-            Opcode::Auth => Self::Auth(AuthResponse { version, message: AuthMessage::decode(reader.rest())? }),
+            Opcode::Auth => Self::Auth(AuthResponse {
+                version,
+                message: AuthMessage::decode(reader.rest())?,
+            }),
             Opcode::AddEntry => {
-                let (status, ledger_id, entry_id) = (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
+                let (status, ledger_id, entry_id) =
+                    (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
                 match reader.remaining_bytes() {
-                    0 => Self::Add(AddResponse { version, status, ledger_id, entry_id }),
-                    extra_bytes => return Err(V2DecodeError::TrailingBytes { opcode: Opcode::AddEntry, extra_bytes }),
+                    0 => Self::Add(AddResponse {
+                        version,
+                        status,
+                        ledger_id,
+                        entry_id,
+                    }),
+                    extra_bytes => {
+                        return Err(V2DecodeError::TrailingBytes {
+                            opcode: Opcode::AddEntry,
+                            extra_bytes,
+                        })
+                    }
                 }
             }
             Opcode::ReadEntry => {
-                let (status, ledger_id, entry_id) = (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
-                Self::Read(ReadResponse { version, status, ledger_id, entry_id, body: reader.rest() })
+                let (status, ledger_id, entry_id) =
+                    (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
+                Self::Read(ReadResponse {
+                    version,
+                    status,
+                    ledger_id,
+                    entry_id,
+                    body: reader.rest(),
+                })
             }
             Opcode::BatchReadEntry => {
-                let (status, ledger_id, start_entry_id) = (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
+                let (status, ledger_id, start_entry_id) =
+                    (read_status(&mut reader)?, reader.i64()?, reader.i64()?);
                 let request_id = reader.i64()?;
                 let entries = BatchEntries::from_encoded(reader.rest())?;
-                Self::BatchRead(BatchReadResponse { version, status, ledger_id, start_entry_id, request_id, entries })
+                Self::BatchRead(BatchReadResponse {
+                    version,
+                    status,
+                    ledger_id,
+                    start_entry_id,
+                    request_id,
+                    entries,
+                })
             }
             unsupported @ (Opcode::ReadLac | Opcode::WriteLac | Opcode::GetBookieInfo) => {
                 return Err(V2DecodeError::UnsupportedOpcode(unsupported))
@@ -164,7 +208,11 @@ impl Response {
             Self::Auth(auth) => (auth.version, Opcode::Auth),
             Self::BatchRead(batch) => (batch.version, Opcode::BatchReadEntry),
         };
-        PacketHeader { version, opcode, flags: Flags::NONE }
+        PacketHeader {
+            version,
+            opcode,
+            flags: Flags::NONE,
+        }
     }
 
     /// The outcome (EOK for AUTH, which has no rc).
@@ -196,7 +244,11 @@ impl Response {
     }
 
     /// Appends a whole frame (length prefix + payload) to `out`.
-    pub fn encode_frame(&self, frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+    pub fn encode_frame(
+        &self,
+        frame_bytes_max: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), FrameError> {
         encode_frame_with(out, frame_bytes_max, |buf| self.encode(buf))
     }
 }
@@ -214,17 +266,37 @@ mod tests {
 
     #[test]
     fn spec_worked_add_success_response_matches_byte_for_byte() {
-        let response = Response::Add(AddResponse { version: 2, status: StatusCode::Ok, ledger_id: 1, entry_id: 0 });
+        let response = Response::Add(AddResponse {
+            version: 2,
+            status: StatusCode::Ok,
+            ledger_id: 1,
+            entry_id: 0,
+        });
         let mut out = BytesMut::new();
-        response.encode_frame(FRAME_BYTES_MAX_DEFAULT, &mut out).expect("fits");
-        assert_eq!(hex::encode(&out), "00000018020100000000000000000000000000010000000000000000");
+        response
+            .encode_frame(FRAME_BYTES_MAX_DEFAULT, &mut out)
+            .expect("fits");
+        assert_eq!(
+            hex::encode(&out),
+            "00000018020100000000000000000000000000010000000000000000"
+        );
         assert_eq!(Response::decode(out.freeze().slice(4..)), Ok(response));
     }
 
     #[test]
     fn read_error_response_has_no_body_and_echoes_the_version() {
-        let request = ReadRequest { version: 1, flags: Flags::NONE, ledger_id: 4, entry_id: 10, master_key: None };
-        let response = Response::Read(ReadResponse::answering(&request, StatusCode::NoEntry, Bytes::new()));
+        let request = ReadRequest {
+            version: 1,
+            flags: Flags::NONE,
+            ledger_id: 4,
+            entry_id: 10,
+            master_key: None,
+        };
+        let response = Response::Read(ReadResponse::answering(
+            &request,
+            StatusCode::NoEntry,
+            Bytes::new(),
+        ));
         let mut out = BytesMut::new();
         response.encode(&mut out);
         assert_eq!(out.len(), RESPONSE_HEADERS_BYTES);
@@ -235,7 +307,10 @@ mod tests {
     fn unknown_return_code_is_rejected() {
         let mut payload = vec![2, 1, 0, 0, 0, 0, 0, 99];
         payload.extend_from_slice(&[0; 16]);
-        assert_eq!(Response::decode(Bytes::from(payload)), Err(V2DecodeError::UnknownReturnCode(99)));
+        assert_eq!(
+            Response::decode(Bytes::from(payload)),
+            Err(V2DecodeError::UnknownReturnCode(99))
+        );
     }
 
     #[test]
@@ -251,7 +326,11 @@ mod tests {
             master_key: None,
         };
         let entries = BatchEntries::from_entries([&b"five"[..], b"six"]);
-        let response = Response::BatchRead(BatchReadResponse::answering(&request, StatusCode::Ok, entries));
+        let response = Response::BatchRead(BatchReadResponse::answering(
+            &request,
+            StatusCode::Ok,
+            entries,
+        ));
         let mut out = BytesMut::new();
         response.encode(&mut out);
         assert_eq!(Response::decode(out.freeze()), Ok(response));
@@ -261,6 +340,9 @@ mod tests {
     fn batch_read_response_without_request_id_is_truncated() {
         let mut payload = vec![2, 7, 0, 0];
         payload.extend_from_slice(&[0; 20]);
-        assert!(matches!(Response::decode(Bytes::from(payload)), Err(V2DecodeError::Truncated { .. })));
+        assert!(matches!(
+            Response::decode(Bytes::from(payload)),
+            Err(V2DecodeError::Truncated { .. })
+        ));
     }
 }

@@ -69,17 +69,26 @@ pub(crate) fn required<T>(value: Option<T>, field: &'static str) -> Result<T, V3
 }
 
 /// Converts an enum number into a generated enum, naming the field if the number is unknown.
-pub(crate) fn known_enum<E: TryFrom<i32>>(value: i32, field: &'static str) -> Result<E, V3DecodeError> {
+pub(crate) fn known_enum<E: TryFrom<i32>>(
+    value: i32,
+    field: &'static str,
+) -> Result<E, V3DecodeError> {
     E::try_from(value).map_err(|_| V3DecodeError::UnknownEnumValue { field, value })
 }
 
 /// Converts an optional enum number, keeping absence.
-pub(crate) fn optional_enum<E: TryFrom<i32>>(value: Option<i32>, field: &'static str) -> Result<Option<E>, V3DecodeError> {
+pub(crate) fn optional_enum<E: TryFrom<i32>>(
+    value: Option<i32>,
+    field: &'static str,
+) -> Result<Option<E>, V3DecodeError> {
     value.map(|value| known_enum(value, field)).transpose()
 }
 
 /// Converts a required `StatusCode` field.
-pub(crate) fn required_status(value: Option<i32>, field: &'static str) -> Result<crate::StatusCode, V3DecodeError> {
+pub(crate) fn required_status(
+    value: Option<i32>,
+    field: &'static str,
+) -> Result<crate::StatusCode, V3DecodeError> {
     let value = required(value, field)?;
     crate::StatusCode::from_v3_value(value).ok_or(V3DecodeError::UnknownEnumValue { field, value })
 }

@@ -23,7 +23,11 @@ pub struct RequestHeader {
 impl RequestHeader {
     /// A version-THREE header without priority.
     pub const fn new(txn_id: u64) -> Self {
-        Self { version: ProtocolVersion::VersionThree, txn_id, priority: None }
+        Self {
+            version: ProtocolVersion::VersionThree,
+            txn_id,
+            priority: None,
+        }
     }
 
     /// Whether the request is high priority (recovery traffic).
@@ -48,7 +52,12 @@ pub struct ResponseHeader {
 impl ResponseHeader {
     /// The header a server puts on its answer to a request with this operation and txnId.
     pub const fn answering(operation: OperationType, txn_id: u64) -> Self {
-        Self { version: ProtocolVersion::VersionThree, operation, txn_id, priority: None }
+        Self {
+            version: ProtocolVersion::VersionThree,
+            operation,
+            txn_id,
+            priority: None,
+        }
     }
 }
 
@@ -60,16 +69,32 @@ pub(crate) struct WireHeader {
     pub(crate) priority: Option<u32>,
 }
 
-pub(crate) fn from_wire(header: Option<wire::BkPacketHeader>, field: &'static str) -> Result<WireHeader, V3DecodeError> {
+pub(crate) fn from_wire(
+    header: Option<wire::BkPacketHeader>,
+    field: &'static str,
+) -> Result<WireHeader, V3DecodeError> {
     let header = required(header, field)?;
     Ok(WireHeader {
-        version: known_enum(required(header.version, "BKPacketHeader.version")?, "BKPacketHeader.version")?,
+        version: known_enum(
+            required(header.version, "BKPacketHeader.version")?,
+            "BKPacketHeader.version",
+        )?,
         operation: required(header.operation, "BKPacketHeader.operation")?,
         txn_id: required(header.txn_id, "BKPacketHeader.txnId")?,
         priority: header.priority,
     })
 }
 
-pub(crate) fn to_wire(version: ProtocolVersion, operation: i32, txn_id: u64, priority: Option<u32>) -> wire::BkPacketHeader {
-    wire::BkPacketHeader { version: Some(version as i32), operation: Some(operation), txn_id: Some(txn_id), priority }
+pub(crate) fn to_wire(
+    version: ProtocolVersion,
+    operation: i32,
+    txn_id: u64,
+    priority: Option<u32>,
+) -> wire::BkPacketHeader {
+    wire::BkPacketHeader {
+        version: Some(version as i32),
+        operation: Some(operation),
+        txn_id: Some(txn_id),
+        priority,
+    }
 }

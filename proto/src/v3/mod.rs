@@ -25,8 +25,9 @@ pub use request::{
     WRITE_FLAG_DEFERRED_SYNC,
 };
 pub use response::{
-    encode_bad_request_response, AddResponse, GetBookieInfoResponse, GetListOfEntriesOfLedgerResponse,
-    LedgerStatusResponse, ReadLacResponse, ReadResponse, Response, ResponseBody,
+    encode_bad_request_response, AddResponse, GetBookieInfoResponse,
+    GetListOfEntriesOfLedgerResponse, LedgerStatusResponse, ReadLacResponse, ReadResponse,
+    Response, ResponseBody,
 };
 pub use wire::{OperationType, ProtocolVersion};
 

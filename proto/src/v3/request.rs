@@ -146,7 +146,11 @@ pub struct Request {
 impl Request {
     /// A request with a version-THREE header and no context.
     pub fn new(txn_id: u64, body: RequestBody) -> Self {
-        Self { header: RequestHeader::new(txn_id), body, context: Vec::new() }
+        Self {
+            header: RequestHeader::new(txn_id),
+            body,
+            context: Vec::new(),
+        }
     }
 
     /// The operation.
@@ -164,8 +168,12 @@ impl Request {
         let mut message = wire::Request::decode(payload)?;
         let header = header::from_wire(message.header.take(), "Request.header")?;
         let txn_id = header.txn_id;
-        let operation = OperationType::try_from(header.operation)
-            .map_err(|_| V3DecodeError::UnknownOperation { txn_id, operation: header.operation })?;
+        let operation = OperationType::try_from(header.operation).map_err(|_| {
+            V3DecodeError::UnknownOperation {
+                txn_id,
+                operation: header.operation,
+            }
+        })?;
         let context_pairs = std::mem::take(&mut message.request_context);
         let body = body_from_wire(operation, txn_id, message)?;
         let context = context_pairs
@@ -177,19 +185,35 @@ impl Request {
                 })
             })
             .collect::<Result<Vec<_>, V3DecodeError>>()?;
-        let header = RequestHeader { version: header.version, txn_id, priority: header.priority };
-        Ok(Self { header, body, context })
+        let header = RequestHeader {
+            version: header.version,
+            txn_id,
+            priority: header.priority,
+        };
+        Ok(Self {
+            header,
+            body,
+            context,
+        })
     }
 
     /// The generated protobuf message for this request.
     pub fn to_wire(&self) -> wire::Request {
         let header = &self.header;
         let mut message = wire::Request {
-            header: Some(header::to_wire(header.version, self.operation() as i32, header.txn_id, header.priority)),
+            header: Some(header::to_wire(
+                header.version,
+                self.operation() as i32,
+                header.txn_id,
+                header.priority,
+            )),
             request_context: self
                 .context
                 .iter()
-                .map(|pair| wire::ContextPair { key: Some(pair.key.clone()), value: Some(pair.value.clone()) })
+                .map(|pair| wire::ContextPair {
+                    key: Some(pair.key.clone()),
+                    value: Some(pair.value.clone()),
+                })
                 .collect(),
             ..Default::default()
         };
@@ -205,12 +229,20 @@ impl Request {
     }
 
     /// Appends a whole frame (length prefix + payload) to `out`.
-    pub fn encode_frame(&self, frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+    pub fn encode_frame(
+        &self,
+        frame_bytes_max: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), FrameError> {
         encode_frame_with(out, frame_bytes_max, |buf| self.encode(buf))
     }
 }
 
-fn body_from_wire(operation: OperationType, txn_id: u64, message: wire::Request) -> Result<RequestBody, V3DecodeError> {
+fn body_from_wire(
+    operation: OperationType,
+    txn_id: u64,
+    message: wire::Request,
+) -> Result<RequestBody, V3DecodeError> {
     Ok(match operation {
         OperationType::ReadEntry => {
             let read = required(message.read_request, "Request.readRequest")?;
@@ -234,9 +266,10 @@ fn body_from_wire(operation: OperationType, txn_id: u64, message: wire::Request)
                 flag: optional_enum(add.flag, "AddRequest.flag")?,
             })
         }
-        OperationType::Auth => {
-            RequestBody::Auth(AuthMessage::from_wire(required(message.auth_request, "Request.authRequest")?)?)
-        }
+        OperationType::Auth => RequestBody::Auth(AuthMessage::from_wire(required(
+            message.auth_request,
+            "Request.authRequest",
+        )?)?),
         OperationType::WriteLac => {
             let write = required(message.write_lac_request, "Request.writeLacRequest")?;
             RequestBody::WriteLac(WriteLacRequest {
@@ -248,11 +281,18 @@ fn body_from_wire(operation: OperationType, txn_id: u64, message: wire::Request)
         }
         OperationType::ReadLac => {
             let read_lac = required(message.read_lac_request, "Request.readLacRequest")?;
-            RequestBody::ReadLac { ledger_id: required(read_lac.ledger_id, "ReadLacRequest.ledgerId")? }
+            RequestBody::ReadLac {
+                ledger_id: required(read_lac.ledger_id, "ReadLacRequest.ledgerId")?,
+            }
         }
         OperationType::GetBookieInfo => {
-            let info = required(message.get_bookie_info_request, "Request.getBookieInfoRequest")?;
-            RequestBody::GetBookieInfo { requested: info.requested }
+            let info = required(
+                message.get_bookie_info_request,
+                "Request.getBookieInfoRequest",
+            )?;
+            RequestBody::GetBookieInfo {
+                requested: info.requested,
+            }
         }
         OperationType::StartTls => {
             required(message.start_tls_request, "Request.startTLSRequest")?;
@@ -260,16 +300,26 @@ fn body_from_wire(operation: OperationType, txn_id: u64, message: wire::Request)
         }
         OperationType::ForceLedger => {
             let force = required(message.force_ledger_request, "Request.forceLedgerRequest")?;
-            RequestBody::ForceLedger { ledger_id: required(force.ledger_id, "ForceLedgerRequest.ledgerId")? }
+            RequestBody::ForceLedger {
+                ledger_id: required(force.ledger_id, "ForceLedgerRequest.ledgerId")?,
+            }
         }
         OperationType::GetListOfEntriesOfLedger => {
-            let list = required(message.get_list_of_entries_of_ledger_request, "Request.getListOfEntriesOfLedgerRequest")?;
+            let list = required(
+                message.get_list_of_entries_of_ledger_request,
+                "Request.getListOfEntriesOfLedgerRequest",
+            )?;
             RequestBody::GetListOfEntriesOfLedger {
                 ledger_id: required(list.ledger_id, "GetListOfEntriesOfLedgerRequest.ledgerId")?,
             }
         }
-        unsupported @ (OperationType::RangeReadEntry | OperationType::RangeAddEntry | OperationType::BatchReadEntry) => {
-            return Err(V3DecodeError::UnsupportedOperation { txn_id, operation: unsupported })
+        unsupported @ (OperationType::RangeReadEntry
+        | OperationType::RangeAddEntry
+        | OperationType::BatchReadEntry) => {
+            return Err(V3DecodeError::UnsupportedOperation {
+                txn_id,
+                operation: unsupported,
+            })
         }
     })
 }
@@ -306,18 +356,26 @@ fn body_to_wire(body: &RequestBody, message: &mut wire::Request) {
             })
         }
         RequestBody::ReadLac { ledger_id } => {
-            message.read_lac_request = Some(wire::ReadLacRequest { ledger_id: Some(*ledger_id) })
+            message.read_lac_request = Some(wire::ReadLacRequest {
+                ledger_id: Some(*ledger_id),
+            })
         }
         RequestBody::GetBookieInfo { requested } => {
-            message.get_bookie_info_request = Some(wire::GetBookieInfoRequest { requested: *requested })
+            message.get_bookie_info_request = Some(wire::GetBookieInfoRequest {
+                requested: *requested,
+            })
         }
         RequestBody::StartTls => message.start_tls_request = Some(wire::StartTlsRequest {}),
         RequestBody::ForceLedger { ledger_id } => {
-            message.force_ledger_request = Some(wire::ForceLedgerRequest { ledger_id: Some(*ledger_id) })
+            message.force_ledger_request = Some(wire::ForceLedgerRequest {
+                ledger_id: Some(*ledger_id),
+            })
         }
         RequestBody::GetListOfEntriesOfLedger { ledger_id } => {
             message.get_list_of_entries_of_ledger_request =
-                Some(wire::GetListOfEntriesOfLedgerRequest { ledger_id: Some(*ledger_id) })
+                Some(wire::GetListOfEntriesOfLedgerRequest {
+                    ledger_id: Some(*ledger_id),
+                })
         }
     }
 }

@@ -170,7 +170,11 @@ impl Response {
 
     /// The server's answer with a status and no inner message.
     pub fn status_only(header: ResponseHeader, status: StatusCode) -> Self {
-        Self { header, status, body: None }
+        Self {
+            header,
+            status,
+            body: None,
+        }
     }
 
     /// Decodes one frame payload (a serialized `Response`).
@@ -178,19 +182,37 @@ impl Response {
         let mut message = wire::Response::decode(payload)?;
         let header = header::from_wire(message.header.take(), "Response.header")?;
         let txn_id = header.txn_id;
-        let operation = OperationType::try_from(header.operation)
-            .map_err(|_| V3DecodeError::UnknownOperation { txn_id, operation: header.operation })?;
+        let operation = OperationType::try_from(header.operation).map_err(|_| {
+            V3DecodeError::UnknownOperation {
+                txn_id,
+                operation: header.operation,
+            }
+        })?;
         let status = required_status(message.status, "Response.status")?;
         let body = body_from_wire(operation, message)?;
-        let header = ResponseHeader { version: header.version, operation, txn_id, priority: header.priority };
-        Ok(Self { header, status, body })
+        let header = ResponseHeader {
+            version: header.version,
+            operation,
+            txn_id,
+            priority: header.priority,
+        };
+        Ok(Self {
+            header,
+            status,
+            body,
+        })
     }
 
     /// The generated protobuf message for this response.
     pub fn to_wire(&self) -> wire::Response {
         let header = &self.header;
         let mut message = wire::Response {
-            header: Some(header::to_wire(header.version, header.operation as i32, header.txn_id, header.priority)),
+            header: Some(header::to_wire(
+                header.version,
+                header.operation as i32,
+                header.txn_id,
+                header.priority,
+            )),
             status: Some(self.status.v3_value()),
             ..Default::default()
         };
@@ -208,7 +230,11 @@ impl Response {
     }
 
     /// Appends a whole frame (length prefix + payload) to `out`.
-    pub fn encode_frame(&self, frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+    pub fn encode_frame(
+        &self,
+        frame_bytes_max: usize,
+        out: &mut BytesMut,
+    ) -> Result<(), FrameError> {
         encode_frame_with(out, frame_bytes_max, |buf| self.encode(buf))
     }
 }
@@ -217,7 +243,12 @@ impl Response {
 /// unserved (see [`V3DecodeError::unanswered_operation`]), echoing the raw operation number.
 pub fn encode_bad_request_response(txn_id: u64, operation: i32, out: &mut BytesMut) {
     let message = wire::Response {
-        header: Some(header::to_wire(wire::ProtocolVersion::VersionThree, operation, txn_id, None)),
+        header: Some(header::to_wire(
+            wire::ProtocolVersion::VersionThree,
+            operation,
+            txn_id,
+            None,
+        )),
         status: Some(StatusCode::BadRequest.v3_value()),
         ..Default::default()
     };
@@ -225,11 +256,21 @@ pub fn encode_bad_request_response(txn_id: u64, operation: i32, out: &mut BytesM
     message.encode_raw(out);
 }
 
-fn ledger_status(status: Option<i32>, ledger_id: Option<i64>, message: &'static str) -> Result<LedgerStatusResponse, V3DecodeError> {
-    Ok(LedgerStatusResponse { status: required_status(status, message)?, ledger_id: required(ledger_id, message)? })
+fn ledger_status(
+    status: Option<i32>,
+    ledger_id: Option<i64>,
+    message: &'static str,
+) -> Result<LedgerStatusResponse, V3DecodeError> {
+    Ok(LedgerStatusResponse {
+        status: required_status(status, message)?,
+        ledger_id: required(ledger_id, message)?,
+    })
 }
 
-fn body_from_wire(operation: OperationType, message: wire::Response) -> Result<Option<ResponseBody>, V3DecodeError> {
+fn body_from_wire(
+    operation: OperationType,
+    message: wire::Response,
+) -> Result<Option<ResponseBody>, V3DecodeError> {
     let body = match operation {
         OperationType::ReadEntry => message.read_response.map(|read| {
             Ok::<_, V3DecodeError>(ResponseBody::Read(ReadResponse {
@@ -248,9 +289,15 @@ fn body_from_wire(operation: OperationType, message: wire::Response) -> Result<O
                 entry_id: required(add.entry_id, "AddResponse.entryId")?,
             }))
         }),
-        OperationType::Auth => message.auth_response.map(|auth| Ok(ResponseBody::Auth(AuthMessage::from_wire(auth)?))),
+        OperationType::Auth => message
+            .auth_response
+            .map(|auth| Ok(ResponseBody::Auth(AuthMessage::from_wire(auth)?))),
         OperationType::WriteLac => message.write_lac_response.map(|write| {
-            Ok(ResponseBody::WriteLac(ledger_status(write.status, write.ledger_id, "WriteLacResponse.status/ledgerId")?))
+            Ok(ResponseBody::WriteLac(ledger_status(
+                write.status,
+                write.ledger_id,
+                "WriteLacResponse.status/ledgerId",
+            )?))
         }),
         OperationType::ReadLac => message.read_lac_response.map(|read_lac| {
             Ok(ResponseBody::ReadLac(ReadLacResponse {
@@ -267,7 +314,9 @@ fn body_from_wire(operation: OperationType, message: wire::Response) -> Result<O
                 free_disk_space_bytes: info.free_disk_space,
             }))
         }),
-        OperationType::StartTls => message.start_tls_response.map(|_| Ok(ResponseBody::StartTls)),
+        OperationType::StartTls => message
+            .start_tls_response
+            .map(|_| Ok(ResponseBody::StartTls)),
         OperationType::ForceLedger => message.force_ledger_response.map(|force| {
             Ok(ResponseBody::ForceLedger(ledger_status(
                 force.status,
@@ -275,14 +324,26 @@ fn body_from_wire(operation: OperationType, message: wire::Response) -> Result<O
                 "ForceLedgerResponse.status/ledgerId",
             )?))
         }),
-        OperationType::GetListOfEntriesOfLedger => message.get_list_of_entries_of_ledger_response.map(|list| {
-            Ok(ResponseBody::GetListOfEntriesOfLedger(GetListOfEntriesOfLedgerResponse {
-                status: required_status(list.status, "GetListOfEntriesOfLedgerResponse.status")?,
-                ledger_id: required(list.ledger_id, "GetListOfEntriesOfLedgerResponse.ledgerId")?,
-                availability: list.availability_of_entries_of_ledger,
-            }))
-        }),
-        OperationType::RangeReadEntry | OperationType::RangeAddEntry | OperationType::BatchReadEntry => None,
+        OperationType::GetListOfEntriesOfLedger => {
+            message.get_list_of_entries_of_ledger_response.map(|list| {
+                Ok(ResponseBody::GetListOfEntriesOfLedger(
+                    GetListOfEntriesOfLedgerResponse {
+                        status: required_status(
+                            list.status,
+                            "GetListOfEntriesOfLedgerResponse.status",
+                        )?,
+                        ledger_id: required(
+                            list.ledger_id,
+                            "GetListOfEntriesOfLedgerResponse.ledgerId",
+                        )?,
+                        availability: list.availability_of_entries_of_ledger,
+                    },
+                ))
+            })
+        }
+        OperationType::RangeReadEntry
+        | OperationType::RangeAddEntry
+        | OperationType::BatchReadEntry => None,
     };
     body.transpose()
 }
@@ -308,8 +369,10 @@ fn body_to_wire(body: &ResponseBody, message: &mut wire::Response) {
         }
         ResponseBody::Auth(auth) => message.auth_response = Some(auth.to_wire()),
         ResponseBody::WriteLac(write) => {
-            message.write_lac_response =
-                Some(wire::WriteLacResponse { status: Some(write.status.v3_value()), ledger_id: Some(write.ledger_id) })
+            message.write_lac_response = Some(wire::WriteLacResponse {
+                status: Some(write.status.v3_value()),
+                ledger_id: Some(write.ledger_id),
+            })
         }
         ResponseBody::ReadLac(read_lac) => {
             message.read_lac_response = Some(wire::ReadLacResponse {
@@ -328,15 +391,18 @@ fn body_to_wire(body: &ResponseBody, message: &mut wire::Response) {
         }
         ResponseBody::StartTls => message.start_tls_response = Some(wire::StartTlsResponse {}),
         ResponseBody::ForceLedger(force) => {
-            message.force_ledger_response =
-                Some(wire::ForceLedgerResponse { status: Some(force.status.v3_value()), ledger_id: Some(force.ledger_id) })
+            message.force_ledger_response = Some(wire::ForceLedgerResponse {
+                status: Some(force.status.v3_value()),
+                ledger_id: Some(force.ledger_id),
+            })
         }
         ResponseBody::GetListOfEntriesOfLedger(list) => {
-            message.get_list_of_entries_of_ledger_response = Some(wire::GetListOfEntriesOfLedgerResponse {
-                status: Some(list.status.v3_value()),
-                ledger_id: Some(list.ledger_id),
-                availability_of_entries_of_ledger: list.availability.clone(),
-            })
+            message.get_list_of_entries_of_ledger_response =
+                Some(wire::GetListOfEntriesOfLedgerResponse {
+                    status: Some(list.status.v3_value()),
+                    ledger_id: Some(list.ledger_id),
+                    availability_of_entries_of_ledger: list.availability.clone(),
+                })
         }
     }
 }

@@ -14,7 +14,10 @@ pub const FIXTURE_MASTER_KEY_HEX: &str = "1b60c396b55951f1cbae767e2964ef7cf1a85e
 
 /// Path of a file under `shared/fixtures/bookkeeper-4.16.7/wire/`.
 pub fn wire_path(relative: &str) -> String {
-    format!("{}/../../shared/fixtures/bookkeeper-4.16.7/wire/{relative}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../shared/fixtures/bookkeeper-4.16.7/wire/{relative}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 /// Splits a captured stream into frame payloads; the stream must end exactly on a frame boundary.
@@ -23,10 +26,17 @@ pub fn frames(relative: &str) -> Vec<Bytes> {
     let mut stream = BytesMut::from(&raw[..]);
     let decoder = FrameDecoder::default();
     let mut frames = Vec::new();
-    while let Some(frame) = decoder.decode(&mut stream).expect("fixture frames are within the limit") {
+    while let Some(frame) = decoder
+        .decode(&mut stream)
+        .expect("fixture frames are within the limit")
+    {
         frames.push(frame);
     }
-    assert!(stream.is_empty(), "{relative}: {} bytes after the last whole frame", stream.len());
+    assert!(
+        stream.is_empty(),
+        "{relative}: {} bytes after the last whole frame",
+        stream.len()
+    );
     frames
 }
 
@@ -54,7 +64,7 @@ pub struct Listing {
 fn word_after<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let start = line.find(key)? + key.len();
     let rest = &line[start..];
-    let end = rest.find(|c: char| c == ' ' || c == '}').unwrap_or(rest.len());
+    let end = rest.find([' ', '}']).unwrap_or(rest.len());
     Some(&rest[..end])
 }
 
@@ -70,7 +80,8 @@ fn number_after<T: std::str::FromStr>(line: &str, key: &str) -> Option<T> {
 
 /// Parses the `[n] ...` lines of a `.txt` listing, one per frame, in order.
 pub fn listings(relative: &str) -> Vec<Listing> {
-    let text = std::fs::read_to_string(wire_path(&format!("{relative}.txt"))).expect("fixture .txt readable");
+    let text = std::fs::read_to_string(wire_path(&format!("{relative}.txt")))
+        .expect("fixture .txt readable");
     text.lines()
         .filter(|line| line.starts_with('['))
         .map(|line| Listing {
@@ -90,10 +101,14 @@ pub fn listings(relative: &str) -> Vec<Listing> {
             } else {
                 number_after(line, " entry=")
             },
-            status: word_after(line, " rc=").or_else(|| word_after(line, " status=")).and_then(enum_number),
-            flags: word_after(line, "flags=0x").and_then(|word| u16::from_str_radix(&word[..4], 16).ok()),
+            status: word_after(line, " rc=")
+                .or_else(|| word_after(line, " status="))
+                .and_then(enum_number),
+            flags: word_after(line, "flags=0x")
+                .and_then(|word| u16::from_str_radix(&word[..4], 16).ok()),
             priority: number_after(line, "priority="),
-            flag_name: word_after(line, " flag=").map(|word| word[..word.find('(').unwrap_or(word.len())].to_owned()),
+            flag_name: word_after(line, " flag=")
+                .map(|word| word[..word.find('(').unwrap_or(word.len())].to_owned()),
         })
         .collect()
 }
@@ -110,12 +125,24 @@ pub fn digest_of_ledger(ledger_id: i64) -> DigestType {
 
 /// Verifies an entry body from the fixtures and returns (ledger, entry, payload).
 pub fn verify_fixture_body(body: &[u8]) -> (i64, i64, Vec<u8>) {
-    let ledger_id = proto::EntryHeader::parse(body).expect("body has a header").ledger_id;
+    let ledger_id = proto::EntryHeader::parse(body)
+        .expect("body has a header")
+        .ledger_id;
     let key = MacKey::from_password(FIXTURE_PASSWORD);
-    let parsed = proto::verify_entry_body(digest_of_ledger(ledger_id), &key, body).expect("fixture digest verifies");
+    let parsed = proto::verify_entry_body(digest_of_ledger(ledger_id), &key, body)
+        .expect("fixture digest verifies");
     let expected_payload = format!("entry-{}", parsed.header.entry_id);
-    assert_eq!(parsed.payload, expected_payload.as_bytes(), "payload of entry {}", parsed.header.entry_id);
-    (parsed.header.ledger_id, parsed.header.entry_id, parsed.payload.to_vec())
+    assert_eq!(
+        parsed.payload,
+        expected_payload.as_bytes(),
+        "payload of entry {}",
+        parsed.header.entry_id
+    );
+    (
+        parsed.header.ledger_id,
+        parsed.header.entry_id,
+        parsed.payload.to_vec(),
+    )
 }
 
 /// Frame counts stated by the fixture README: (connection, client-to-bookie, bookie-to-client).
