@@ -77,16 +77,19 @@ impl FrameDecoder {
     /// the length prefix).
     ///
     /// Returns `Ok(None)` when the buffer does not yet hold a whole frame; the buffer is then
-    /// unchanged, except that capacity for the rest of a validated frame may be reserved.
+    /// unchanged (not even its capacity).
     /// An oversize prefix is an error and the connection should be dropped.
     pub fn decode(&self, stream: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
         let Some(frame_bytes) = self.peek_frame_bytes(stream)? else {
             return Ok(None);
         };
-        // The length was checked against the maximum above, so this cannot overflow.
-        let total_bytes = FRAME_LENGTH_PREFIX_BYTES + frame_bytes;
+        // Saturating: with a `frame_bytes_max` near `usize::MAX` (or a 4 GiB prefix on a 32-bit
+        // target) the sum could overflow; a saturated total simply never fits the buffer.
+        let total_bytes = frame_bytes.saturating_add(FRAME_LENGTH_PREFIX_BYTES);
         if stream.len() < total_bytes {
-            stream.reserve(total_bytes - stream.len());
+            // Nothing is reserved here: a peer that declares a large frame and stalls must not
+            // make us allocate for it. The caller grows its read buffer as bytes arrive and may
+            // use `peek_frame_bytes` to size its reads.
             return Ok(None);
         }
         stream.advance(FRAME_LENGTH_PREFIX_BYTES);
@@ -200,6 +203,16 @@ mod tests {
             decoder.decode(&mut stream),
             Err(FrameError::Oversize { .. })
         ));
+    }
+
+    #[test]
+    fn decoder_with_an_unbounded_maximum_does_not_overflow_or_reserve() {
+        let decoder = FrameDecoder::new(usize::MAX);
+        let mut stream = BytesMut::from(&[0xffu8, 0xff, 0xff, 0xff, 1][..]);
+        let capacity_before = stream.capacity();
+        assert_eq!(decoder.decode(&mut stream), Ok(None));
+        assert_eq!(stream.capacity(), capacity_before);
+        assert_eq!(stream.len(), 5);
     }
 
     #[test]

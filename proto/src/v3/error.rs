@@ -37,6 +37,15 @@ pub enum V3DecodeError {
         /// The operation.
         operation: OperationType,
     },
+    /// More `requestContext` pairs than [`super::REQUEST_CONTEXT_PAIRS_MAX`]; rejected before
+    /// decoding so a hostile frame cannot amplify into a large allocation.
+    #[error("{context_pairs} request context pairs, more than the maximum {context_pairs_max}")]
+    TooManyContextPairs {
+        /// Pairs in the frame.
+        context_pairs: usize,
+        /// The bound.
+        context_pairs_max: usize,
+    },
     /// A required field inside an `AuthMessage` is absent.
     #[error("bad AuthMessage: {0}")]
     Auth(AuthDecodeError),

@@ -22,7 +22,7 @@ pub use error::V3DecodeError;
 pub use header::{RequestHeader, ResponseHeader};
 pub use request::{
     AddFlag, AddRequest, ContextPair, ReadFlag, ReadRequest, Request, RequestBody, WriteLacRequest,
-    WRITE_FLAG_DEFERRED_SYNC,
+    REQUEST_CONTEXT_PAIRS_MAX, WRITE_FLAG_DEFERRED_SYNC,
 };
 pub use response::{
     encode_bad_request_response, AddResponse, GetBookieInfoResponse,

@@ -21,6 +21,16 @@ pub type ReadFlag = read_request::Flag;
 /// `AddRequest.flag`.
 pub type AddFlag = add_request::Flag;
 
+/// Most `requestContext` pairs accepted in one request.
+///
+/// The context is MDC logging data (a handful of pairs in practice). Without a bound, a 5 MiB
+/// frame of 3-byte empty pairs would decode into about 1.7 million 48-byte structs, an
+/// allocation 16 times the frame size.
+pub const REQUEST_CONTEXT_PAIRS_MAX: usize = 64;
+
+/// Field number of `Request.requestContext`.
+const REQUEST_CONTEXT_FIELD: u32 = 200;
+
 /// `AddRequest.writeFlags` bit 0: acknowledge after the journal write, without waiting for fsync.
 pub const WRITE_FLAG_DEFERRED_SYNC: i32 = 1;
 
@@ -165,6 +175,13 @@ impl Request {
 
     /// Decodes one frame payload (a serialized `Request`).
     pub fn decode(payload: Bytes) -> Result<Self, V3DecodeError> {
+        let context_pairs = count_context_pairs(&payload)?;
+        if context_pairs > REQUEST_CONTEXT_PAIRS_MAX {
+            return Err(V3DecodeError::TooManyContextPairs {
+                context_pairs,
+                context_pairs_max: REQUEST_CONTEXT_PAIRS_MAX,
+            });
+        }
         let mut message = wire::Request::decode(payload)?;
         let header = header::from_wire(message.header.take(), "Request.header")?;
         let txn_id = header.txn_id;
@@ -236,6 +253,26 @@ impl Request {
     ) -> Result<(), FrameError> {
         encode_frame_with(out, frame_bytes_max, |buf| self.encode(buf))
     }
+}
+
+/// Counts top-level `requestContext` fields without decoding anything, so the bound is enforced
+/// before prost allocates. Uses prost's `encoding` helpers, the same ones its derived decoders
+/// call.
+fn count_context_pairs(mut payload: &[u8]) -> Result<usize, V3DecodeError> {
+    let mut context_pairs = 0;
+    while !payload.is_empty() {
+        let (tag, wire_type) = prost::encoding::decode_key(&mut payload)?;
+        if tag == REQUEST_CONTEXT_FIELD {
+            context_pairs += 1;
+        }
+        prost::encoding::skip_field(
+            wire_type,
+            tag,
+            &mut payload,
+            prost::encoding::DecodeContext::default(),
+        )?;
+    }
+    Ok(context_pairs)
 }
 
 fn body_from_wire(

@@ -349,3 +349,28 @@ fn auth_request_without_payload_is_rejected() {
     let result = Request::decode(wire_bytes(&message));
     assert!(matches!(result, Err(V3DecodeError::Auth(_))), "{result:?}");
 }
+
+#[test]
+fn too_many_context_pairs_are_rejected_before_decoding() {
+    let mut message = spec_add_request().to_wire();
+    let pair = wire::ContextPair {
+        key: Some(String::new()),
+        value: Some(String::new()),
+    };
+    message.request_context = vec![pair; REQUEST_CONTEXT_PAIRS_MAX];
+    let decoded = Request::decode(wire_bytes(&message)).expect("at the bound decodes");
+    assert_eq!(decoded.context.len(), REQUEST_CONTEXT_PAIRS_MAX);
+
+    // Empty pairs are 3 bytes each on the wire (tag 0xc2 0x0c, length 0).
+    let mut payload = wire_bytes(&spec_add_request().to_wire()).to_vec();
+    for _ in 0..=REQUEST_CONTEXT_PAIRS_MAX {
+        payload.extend_from_slice(&[0xc2, 0x0c, 0x00]);
+    }
+    assert_eq!(
+        Request::decode(Bytes::from(payload)),
+        Err(V3DecodeError::TooManyContextPairs {
+            context_pairs: REQUEST_CONTEXT_PAIRS_MAX + 1,
+            context_pairs_max: REQUEST_CONTEXT_PAIRS_MAX,
+        })
+    );
+}
