@@ -1,0 +1,212 @@
+//! [`EntryLogWriter`]: appends records to the current entry log through an aligned buffer, rolls
+//! over at the size limit, preallocates ahead, and syncs.
+//!
+//! The writer is owned by whoever holds the store's maintenance gate (flush or compaction); it is
+//! never shared, so it may be held across `.await`.
+//!
+//! Invariants:
+//! - `durable_end <= written_end`, both aligned; bytes below `durable_end` are never written again.
+//! - A write is issued only for whole aligned blocks; the tail is padded with zeros at `sync_all`.
+//! - After `rollback`, the next write starts at `durable_end` (or in a fresh log), so a failed
+//!   attempt only ever leaves unreferenced bytes behind.
+
+use std::rc::Rc;
+
+use disk::{DurableDir, DurableFile};
+use types::EntryLocation;
+
+use super::format::{encode_log_header, encode_record, LogHeader, RECORD_HEADER_BYTES};
+use super::log_file_name;
+use crate::be::pad_to;
+use crate::error::StoreError;
+
+struct ActiveLog<F> {
+    log_id: u32,
+    /// The file's write alignment.
+    alignment_bytes: usize,
+    file: Rc<F>,
+    /// End of the bytes known durable (after the last successful sync), aligned.
+    durable_end: u64,
+    /// End of the bytes written to the file, aligned.
+    written_end: u64,
+    /// End of the preallocated range (the file size).
+    allocated_end: u64,
+    /// Bytes not yet written, logically starting at `written_end`.
+    buffer: Vec<u8>,
+}
+
+/// Limits of the writer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WriterLimits {
+    pub(crate) log_bytes_max: u64,
+    pub(crate) prealloc_bytes: u64,
+    pub(crate) write_buffer_bytes: usize,
+}
+
+/// Appends entry records to entry logs.
+pub(crate) struct EntryLogWriter<F> {
+    limits: WriterLimits,
+    next_log_id: u32,
+    current: Option<ActiveLog<F>>,
+    /// Sealed logs written since the last successful sync.
+    sealed_unsynced: Vec<Rc<F>>,
+    /// Whether a file was created since the last successful `sync_dir`.
+    created_since_sync: bool,
+    /// Logs created since the last `take_created`, for the store's file table.
+    created: Vec<(u32, Rc<F>)>,
+}
+
+impl<F: DurableFile> EntryLogWriter<F> {
+    pub(crate) fn new(limits: WriterLimits, next_log_id: u32) -> Self {
+        Self {
+            limits,
+            next_log_id,
+            current: None,
+            sealed_unsynced: Vec::new(),
+            created_since_sync: false,
+            created: Vec::new(),
+        }
+    }
+
+    /// The log id the writer appends to now, if any.
+    pub(crate) fn current_log_id(&self) -> Option<u32> {
+        self.current.as_ref().map(|log| log.log_id)
+    }
+
+    /// The lowest log id never handed out.
+    pub(crate) fn next_log_id(&self) -> u32 {
+        self.next_log_id
+    }
+
+    /// Logs created since the last call.
+    pub(crate) fn take_created(&mut self) -> Vec<(u32, Rc<F>)> {
+        std::mem::take(&mut self.created)
+    }
+
+    /// Appends one record and returns where it will live.
+    pub(crate) async fn append<D: DurableDir<File = F>>(
+        &mut self,
+        dir: &D,
+        ledger_id: i64,
+        entry_id: i64,
+        body: &[u8],
+    ) -> Result<EntryLocation, StoreError> {
+        let record_bytes = (RECORD_HEADER_BYTES + body.len()) as u64;
+        let needs_roll = match &self.current {
+            None => true,
+            Some(log) => log.written_end + log.buffer.len() as u64 + record_bytes > self.limits.log_bytes_max,
+        };
+        if needs_roll {
+            self.roll(dir).await?;
+        }
+        let limits = self.limits;
+        let log = self.current.as_mut().ok_or(StoreError::Poisoned)?;
+        let offset_bytes = log.written_end + log.buffer.len() as u64;
+        encode_record(&mut log.buffer, log.log_id, ledger_id, entry_id, body);
+        let location = EntryLocation::new(log.log_id, offset_bytes)
+            .ok_or_else(|| StoreError::Config("entry-log offset exceeds 32 bits".to_owned()))?;
+        if log.buffer.len() >= limits.write_buffer_bytes {
+            write_out(log, limits, false).await?;
+        }
+        Ok(location)
+    }
+
+    /// Seals the current log (if any) and starts a new one whose header sits in the buffer.
+    async fn roll<D: DurableDir<File = F>>(&mut self, dir: &D) -> Result<(), StoreError> {
+        if let Some(mut log) = self.current.take() {
+            let result = write_out(&mut log, self.limits, true).await;
+            let file = log.file.clone();
+            self.current = Some(log);
+            result?;
+            self.current = None;
+            self.sealed_unsynced.push(file);
+        }
+        let log_id = self.next_log_id;
+        let file = Rc::new(dir.create_file(&log_file_name(log_id)).await?);
+        self.next_log_id = log_id.checked_add(1).ok_or_else(|| StoreError::Config("entry-log ids exhausted".to_owned()))?;
+        self.created_since_sync = true;
+        self.created.push((log_id, file.clone()));
+        let alignment = file.alignment_bytes();
+        let header = encode_log_header(LogHeader {
+            log_id,
+            first_record_offset_bytes: u32::try_from(alignment).unwrap_or(u32::MAX),
+        });
+        let mut buffer = Vec::with_capacity(self.limits.write_buffer_bytes + alignment);
+        buffer.extend_from_slice(&header);
+        pad_to(&mut buffer, alignment);
+        self.current = Some(ActiveLog {
+            log_id,
+            alignment_bytes: alignment,
+            file,
+            durable_end: 0,
+            written_end: 0,
+            allocated_end: 0,
+            buffer,
+        });
+        Ok(())
+    }
+
+    /// Pads and writes everything buffered, syncs every log written since the last sync, and
+    /// syncs the directory if a log was created. On success all appended records are durable.
+    pub(crate) async fn sync_all<D: DurableDir<File = F>>(&mut self, dir: &D) -> Result<(), StoreError> {
+        let limits = self.limits;
+        if let Some(log) = self.current.as_mut() {
+            write_out(log, limits, true).await?;
+        }
+        for file in &self.sealed_unsynced {
+            file.sync().await?;
+        }
+        if let Some(log) = self.current.as_ref() {
+            if log.written_end > log.durable_end {
+                log.file.sync().await?;
+            }
+        }
+        if self.created_since_sync {
+            dir.sync_dir().await?;
+        }
+        self.sealed_unsynced.clear();
+        self.created_since_sync = false;
+        if let Some(log) = self.current.as_mut() {
+            log.durable_end = log.written_end;
+        }
+        Ok(())
+    }
+
+    /// Forgets everything appended since the last successful `sync_all`: the next append starts
+    /// at the durable end of the current log, or in a new log if the current one never became
+    /// durable. Logs sealed meanwhile keep only unreferenced bytes (garbage for GC).
+    pub(crate) fn rollback(&mut self) {
+        self.sealed_unsynced.clear();
+        if let Some(log) = self.current.as_mut() {
+            if log.durable_end == 0 {
+                self.current = None;
+            } else {
+                log.buffer.clear();
+                log.written_end = log.durable_end;
+            }
+        }
+    }
+}
+
+/// Writes the aligned prefix of the buffer (all of it, zero-padded, when `pad`), preallocating
+/// ahead of the write position first.
+async fn write_out<F: DurableFile>(log: &mut ActiveLog<F>, limits: WriterLimits, pad: bool) -> Result<(), StoreError> {
+    let alignment = log.alignment_bytes;
+    if pad {
+        pad_to(&mut log.buffer, alignment);
+    }
+    let len_bytes = log.buffer.len() / alignment * alignment;
+    if len_bytes == 0 {
+        return Ok(());
+    }
+    let end_bytes = log.written_end + len_bytes as u64;
+    if end_bytes > log.allocated_end {
+        let target = (log.allocated_end + limits.prealloc_bytes).min(limits.log_bytes_max).max(end_bytes);
+        log.file.allocate(log.allocated_end, target - log.allocated_end).await?;
+        log.allocated_end = target;
+    }
+    log.file.write_at(log.written_end, &log.buffer[..len_bytes]).await?;
+    log.written_end = end_bytes;
+    log.buffer.drain(..len_bytes);
+    Ok(())
+}
