@@ -63,6 +63,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             self.take_batch(&mut batch);
             if let Err(error) = self.write_batch(&mut batch, &mut buffer).await {
                 self.poison(&error);
+                // The failed batch left the queue already; its appenders hear the same error.
+                for queued in batch.drain(..) {
+                    queued.waiter.complete(Err(error.clone()));
+                }
                 break Err(error);
             }
         };
