@@ -2,14 +2,18 @@
 
 #![deny(unsafe_code)]
 
+mod completion;
 mod config;
 mod error;
 mod file_name;
 pub mod format;
 mod group_commit;
 mod journal;
+mod offload;
 mod replay;
+mod set;
 mod sleep;
+mod thread;
 mod waiter;
 
 pub use config::{ConfigError, JournalConfig};
@@ -19,3 +23,7 @@ pub use replay::{replay, ReplayReport, StopReason};
 pub use sleep::{Sleep, YieldOnce};
 pub use waiter::{AppendCallback, AppendFuture, AppendResult};
 pub use format::Record;
+pub use offload::{SyncOffloadDir, SyncOffloadFile};
+pub use thread::{JournalThread, RemoteAppend, SendCallback};
+pub use completion::CompletionFuture;
+pub use set::{journal_index, replay_set, JournalSet};

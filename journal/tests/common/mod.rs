@@ -33,7 +33,7 @@ pub fn small_config() -> JournalConfig {
 
 /// A deterministic entry body: ledger, entry and a size that varies with both.
 pub fn entry(ledger_id: i64, entry_id: i64) -> Record {
-    let len = ((ledger_id as usize * 131 + entry_id as usize * 977) % 1500) + 1;
+    let len = (ledger_id.unsigned_abs() as usize * 131 + entry_id.unsigned_abs() as usize * 977) % 1500 + 1;
     let body: Vec<u8> = (0..len).map(|index| (index as i64 ^ ledger_id ^ entry_id) as u8).collect();
     Record::Entry { ledger_id, entry_id, body: Bytes::from(body) }
 }
