@@ -3,8 +3,8 @@
 //! Invariant (checked by [`StoreConfig::validate`]): an entry of `entry_bytes_max` bytes always
 //! fits in one entry log, and entry-log offsets fit 32 bits (the packed location's low half).
 
-use crate::error::StoreError;
 use crate::entry_log::format::RECORD_HEADER_BYTES;
+use crate::error::StoreError;
 
 /// Limits of one ledger store.
 #[derive(Debug, Clone, PartialEq, Eq)]

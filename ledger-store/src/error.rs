@@ -13,7 +13,10 @@ pub enum StoreError {
     NoLedger { ledger_id: LedgerId },
     /// The ledger exists but holds no such entry (or no entry at all, for entry -1).
     #[error("entry {entry_id} of ledger {ledger_id} does not exist")]
-    NoEntry { ledger_id: LedgerId, entry_id: EntryId },
+    NoEntry {
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+    },
     /// A keyed request presented a master key different from the stored one.
     #[error("master key mismatch for ledger {ledger_id}")]
     KeyMismatch { ledger_id: LedgerId },

@@ -40,7 +40,12 @@ pub struct LedgerState {
 impl LedgerState {
     /// A fresh ledger with `master_key`.
     pub fn new(master_key: MasterKey) -> Self {
-        Self { master_key, fenced: false, explicit_lac: None, last_add_confirmed: types::special_entry::INVALID }
+        Self {
+            master_key,
+            fenced: false,
+            explicit_lac: None,
+            last_add_confirmed: types::special_entry::INVALID,
+        }
     }
 }
 
@@ -108,7 +113,9 @@ pub fn decode(bytes: &[u8]) -> Result<BTreeMap<LedgerId, LedgerState>, &'static 
         let last_add_confirmed = i64_at(whole, lac_at).ok_or("state record truncated")?;
         let blob_len = u32_at(whole, lac_at + 8).ok_or("state record truncated")? as usize;
         let blob_start = lac_at + 12;
-        let blob = whole.get(blob_start..blob_start + blob_len).ok_or("state record truncated")?;
+        let blob = whole
+            .get(blob_start..blob_start + blob_len)
+            .ok_or("state record truncated")?;
         states.insert(
             ledger_id,
             LedgerState {

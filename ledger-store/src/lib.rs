@@ -37,5 +37,5 @@ pub use config::StoreConfig;
 pub use error::StoreError;
 pub use ledger_state::LedgerState;
 pub use pacing::{CompactionRate, Sleep};
-pub use store::{CompactionReport, FlushReport, GcReport, LedgerStore};
 pub use store::ENTRY_BODY_BYTES_MIN;
+pub use store::{CompactionReport, FlushReport, GcReport, LedgerStore};

@@ -30,7 +30,10 @@ impl CompactionRate {
             if per_second == 0 {
                 Duration::ZERO
             } else {
-                Duration::from_nanos(u64::try_from(u128::from(work) * 1_000_000_000 / u128::from(per_second)).unwrap_or(u64::MAX))
+                Duration::from_nanos(
+                    u64::try_from(u128::from(work) * 1_000_000_000 / u128::from(per_second))
+                        .unwrap_or(u64::MAX),
+                )
             }
         };
         match self {
@@ -47,9 +50,21 @@ mod tests {
 
     #[test]
     fn pause_is_the_time_the_batch_may_take_at_the_rate() {
-        assert_eq!(CompactionRate::EntriesPerSecond(1000).pause_after(100, 1 << 20), Duration::from_millis(100));
-        assert_eq!(CompactionRate::BytesPerSecond(1 << 20).pause_after(1, 1 << 19), Duration::from_millis(500));
-        assert_eq!(CompactionRate::Unlimited.pause_after(100, 100), Duration::ZERO);
-        assert_eq!(CompactionRate::EntriesPerSecond(0).pause_after(100, 100), Duration::ZERO);
+        assert_eq!(
+            CompactionRate::EntriesPerSecond(1000).pause_after(100, 1 << 20),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            CompactionRate::BytesPerSecond(1 << 20).pause_after(1, 1 << 19),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            CompactionRate::Unlimited.pause_after(100, 100),
+            Duration::ZERO
+        );
+        assert_eq!(
+            CompactionRate::EntriesPerSecond(0).pause_after(100, 100),
+            Duration::ZERO
+        );
     }
 }

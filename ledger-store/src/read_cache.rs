@@ -19,7 +19,12 @@ pub(crate) struct ReadCache {
 
 impl ReadCache {
     pub(crate) fn new(bytes_max: u64) -> Self {
-        Self { entries: BTreeMap::new(), order: VecDeque::new(), bytes: 0, bytes_max }
+        Self {
+            entries: BTreeMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            bytes_max,
+        }
     }
 
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<Bytes> {
@@ -34,7 +39,9 @@ impl ReadCache {
         self.entries.insert((ledger_id, entry_id), body);
         self.order.push_back((ledger_id, entry_id));
         while self.bytes > self.bytes_max {
-            let Some(key) = self.order.pop_front() else { break };
+            let Some(key) = self.order.pop_front() else {
+                break;
+            };
             if let Some(old) = self.entries.remove(&key) {
                 self.bytes -= old.len() as u64;
             }
@@ -42,7 +49,11 @@ impl ReadCache {
     }
 
     pub(crate) fn remove_ledger(&mut self, ledger_id: LedgerId) {
-        let keys: Vec<_> = self.entries.range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX)).map(|(k, _)| *k).collect();
+        let keys: Vec<_> = self
+            .entries
+            .range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX))
+            .map(|(k, _)| *k)
+            .collect();
         for key in keys {
             if let Some(old) = self.entries.remove(&key) {
                 self.bytes -= old.len() as u64;

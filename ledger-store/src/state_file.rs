@@ -35,13 +35,17 @@ pub(crate) async fn write<D: DurableDir>(dir: &D, bytes: &[u8]) -> Result<(), St
 }
 
 /// Loads the state file; empty if it does not exist.
-pub(crate) async fn load<D: DurableDir>(dir: &D) -> Result<BTreeMap<LedgerId, LedgerState>, StoreError> {
+pub(crate) async fn load<D: DurableDir>(
+    dir: &D,
+) -> Result<BTreeMap<LedgerId, LedgerState>, StoreError> {
     let file = match dir.open_file(STATE_FILE_NAME).await {
         Ok(file) => file,
         Err(DiskError::NotFound { .. }) => return Ok(BTreeMap::new()),
         Err(error) => return Err(error.into()),
     };
     let size_bytes = file.size_bytes().await?;
-    let bytes = file.read_at(0, usize::try_from(size_bytes).unwrap_or(usize::MAX)).await?;
+    let bytes = file
+        .read_at(0, usize::try_from(size_bytes).unwrap_or(usize::MAX))
+        .await?;
     decode(&bytes).map_err(|reason| StoreError::corrupt(STATE_FILE_NAME, 0, reason))
 }

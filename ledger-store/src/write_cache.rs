@@ -22,7 +22,11 @@ struct Half {
 
 impl Half {
     fn remove_ledger(&mut self, ledger_id: LedgerId) {
-        let keys: Vec<_> = self.entries.range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX)).map(|(k, _)| *k).collect();
+        let keys: Vec<_> = self
+            .entries
+            .range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX))
+            .map(|(k, _)| *k)
+            .collect();
         for key in keys {
             if let Some(body) = self.entries.remove(&key) {
                 self.bytes -= body.len() as u64;
@@ -31,7 +35,10 @@ impl Half {
     }
 
     fn last_entry(&self, ledger_id: LedgerId) -> Option<EntryId> {
-        self.entries.range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX)).next_back().map(|(k, _)| k.1)
+        self.entries
+            .range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX))
+            .next_back()
+            .map(|(k, _)| k.1)
     }
 }
 
@@ -56,10 +63,19 @@ pub(crate) struct WriteCache {
 
 impl WriteCache {
     pub(crate) fn new(half_bytes_max: u64) -> Self {
-        Self { active: Half::default(), flushing: Half::default(), half_bytes_max }
+        Self {
+            active: Half::default(),
+            flushing: Half::default(),
+            half_bytes_max,
+        }
     }
 
-    pub(crate) fn insert(&mut self, ledger_id: LedgerId, entry_id: EntryId, body: Bytes) -> CacheInsert {
+    pub(crate) fn insert(
+        &mut self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+        body: Bytes,
+    ) -> CacheInsert {
         let key = (ledger_id, entry_id);
         if self.active.entries.contains_key(&key) || self.flushing.entries.contains_key(&key) {
             return CacheInsert::AlreadyPresent;
@@ -74,16 +90,27 @@ impl WriteCache {
 
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<Bytes> {
         let key = (ledger_id, entry_id);
-        self.active.entries.get(&key).or_else(|| self.flushing.entries.get(&key)).cloned()
+        self.active
+            .entries
+            .get(&key)
+            .or_else(|| self.flushing.entries.get(&key))
+            .cloned()
     }
 
     pub(crate) fn last_entry(&self, ledger_id: LedgerId) -> Option<EntryId> {
-        self.active.last_entry(ledger_id).max(self.flushing.last_entry(ledger_id))
+        self.active
+            .last_entry(ledger_id)
+            .max(self.flushing.last_entry(ledger_id))
     }
 
     pub(crate) fn entry_ids(&self, ledger_id: LedgerId) -> Vec<EntryId> {
         let range = (ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX);
-        let mut ids: Vec<EntryId> = self.active.entries.range(range.clone()).map(|(k, _)| k.1).collect();
+        let mut ids: Vec<EntryId> = self
+            .active
+            .entries
+            .range(range.clone())
+            .map(|(k, _)| k.1)
+            .collect();
         ids.extend(self.flushing.entries.range(range).map(|(k, _)| k.1));
         ids
     }
@@ -99,7 +126,11 @@ impl WriteCache {
         let active = std::mem::take(&mut self.active);
         self.flushing.bytes += active.bytes;
         self.flushing.entries.extend(active.entries);
-        self.flushing.entries.iter().map(|(&(l, e), body)| (l, e, body.clone())).collect()
+        self.flushing
+            .entries
+            .iter()
+            .map(|(&(l, e), body)| (l, e, body.clone()))
+            .collect()
     }
 
     /// Ends a successful flush: drops the flushed entries (entries of the flushing half that are
@@ -125,12 +156,24 @@ mod tests {
     #[test]
     fn full_active_half_refuses_and_a_flush_makes_room() {
         let mut cache = WriteCache::new(100);
-        assert_eq!(cache.insert(1, 0, Bytes::from(vec![0; 60])), CacheInsert::Inserted);
-        assert_eq!(cache.insert(1, 1, Bytes::from(vec![0; 60])), CacheInsert::Full);
+        assert_eq!(
+            cache.insert(1, 0, Bytes::from(vec![0; 60])),
+            CacheInsert::Inserted
+        );
+        assert_eq!(
+            cache.insert(1, 1, Bytes::from(vec![0; 60])),
+            CacheInsert::Full
+        );
         let batch = cache.start_flush();
         assert_eq!(batch.len(), 1);
-        assert_eq!(cache.insert(1, 1, Bytes::from(vec![1; 60])), CacheInsert::Inserted);
-        assert_eq!(cache.insert(1, 0, Bytes::from(vec![2; 60])), CacheInsert::AlreadyPresent);
+        assert_eq!(
+            cache.insert(1, 1, Bytes::from(vec![1; 60])),
+            CacheInsert::Inserted
+        );
+        assert_eq!(
+            cache.insert(1, 0, Bytes::from(vec![2; 60])),
+            CacheInsert::AlreadyPresent
+        );
         assert_eq!(cache.last_entry(1), Some(1));
         cache.finish_flush(&[(1, 0)]);
         assert_eq!(cache.get(1, 0), None);

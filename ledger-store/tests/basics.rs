@@ -1,5 +1,8 @@
 //! Write, read, flush and reopen on an in-memory `FaultyDisk`; the query API; caches.
 
+// Test code: helpers outside #[test] functions may unwrap too (clippy.toml covers only the tests).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use bytes::Bytes;
@@ -29,9 +32,15 @@ fn entries_read_back_identical_before_flush_after_flush_and_after_reopen() {
     let store = open(&disk, small_config());
     for ledger_id in 1..=5 {
         assert_entries(&store, ledger_id, 0..40);
-        assert_eq!(store.list_entries(ledger_id).unwrap(), (0..40).collect::<Vec<_>>());
+        assert_eq!(
+            store.list_entries(ledger_id).unwrap(),
+            (0..40).collect::<Vec<_>>()
+        );
     }
-    assert!(store.entry_log_count() > 1, "128 KiB logs must have rolled over");
+    assert!(
+        store.entry_log_count() > 1,
+        "128 KiB logs must have rolled over"
+    );
 }
 
 #[test]
@@ -39,7 +48,13 @@ fn reading_entry_minus_one_returns_the_last_entry_and_lac_is_the_max_seen() {
     let disk = FaultyDisk::new();
     let store = open(&disk, small_config());
     store.get_or_create_ledger(7, &key(7)).unwrap();
-    assert_eq!(block_on(store.read_entry(7, -1)), Err(StoreError::NoEntry { ledger_id: 7, entry_id: -1 }));
+    assert_eq!(
+        block_on(store.read_entry(7, -1)),
+        Err(StoreError::NoEntry {
+            ledger_id: 7,
+            entry_id: -1
+        })
+    );
     assert_eq!(store.last_add_confirmed(7), Ok(-1));
     for entry_id in [0, 2, 1] {
         store.add_entry(7, entry_id, body(7, entry_id, 50)).unwrap();
@@ -65,7 +80,11 @@ fn re_adding_an_existing_entry_is_idempotent() {
     add_entries(&store, 1, 0..10);
     block_on(store.flush()).unwrap();
     add_entries(&store, 1, 0..10);
-    assert_eq!(store.write_cache_bytes(), (0, 0), "indexed entries are not cached again");
+    assert_eq!(
+        store.write_cache_bytes(),
+        (0, 0),
+        "indexed entries are not cached again"
+    );
     let report = block_on(store.flush()).unwrap();
     assert_eq!(report.entries_flushed, 0);
     assert_entries(&store, 1, 0..10);
@@ -78,18 +97,27 @@ fn ledger_state_changes_persist_at_the_next_flush() {
     let store = open(&disk, small_config());
     store.get_or_create_ledger(1, &key(1)).unwrap();
     store.get_or_create_ledger(2, &key(2)).unwrap();
-    assert_eq!(store.get_or_create_ledger(1, &key(9)), Err(StoreError::KeyMismatch { ledger_id: 1 }));
+    assert_eq!(
+        store.get_or_create_ledger(1, &key(9)),
+        Err(StoreError::KeyMismatch { ledger_id: 1 })
+    );
     assert_eq!(store.set_fenced(1), Ok(true));
     assert_eq!(store.set_fenced(1), Ok(false));
     store.set_explicit_lac(2, &[1, 2, 3]).unwrap();
-    assert_eq!(store.set_fenced(3), Err(StoreError::NoLedger { ledger_id: 3 }));
+    assert_eq!(
+        store.set_fenced(3),
+        Err(StoreError::NoLedger { ledger_id: 3 })
+    );
     block_on(store.flush()).unwrap();
     drop(store);
     let store = open(&disk, small_config());
     let one = store.ledger_state(1).unwrap();
     assert!(one.fenced);
     assert_eq!(one.master_key, key(1));
-    assert_eq!(store.ledger_state(2).unwrap().explicit_lac, Some(vec![1, 2, 3]));
+    assert_eq!(
+        store.ledger_state(2).unwrap().explicit_lac,
+        Some(vec![1, 2, 3])
+    );
     assert_eq!(store.ledger_ids(), vec![1, 2]);
 }
 
@@ -97,19 +125,43 @@ fn ledger_state_changes_persist_at_the_next_flush() {
 fn invalid_adds_are_refused_with_typed_errors() {
     let disk = FaultyDisk::new();
     let store = open(&disk, small_config());
-    assert_eq!(store.add_entry(1, 0, body(1, 0, 10)), Err(StoreError::NoLedger { ledger_id: 1 }));
+    assert_eq!(
+        store.add_entry(1, 0, body(1, 0, 10)),
+        Err(StoreError::NoLedger { ledger_id: 1 })
+    );
     store.get_or_create_ledger(1, &key(1)).unwrap();
-    assert!(matches!(store.add_entry(1, 0, Bytes::from(vec![0; 31])), Err(StoreError::InvalidEntry { .. })));
-    assert!(matches!(store.add_entry(1, -5, body(1, 0, 10)), Err(StoreError::InvalidEntry { .. })));
-    assert!(matches!(store.add_entry(1, 0, body(1, 0, 5000)), Err(StoreError::InvalidEntry { .. })));
-    assert_eq!(block_on(store.read_entry(2, 0)), Err(StoreError::NoLedger { ledger_id: 2 }));
-    assert_eq!(block_on(store.read_entry(1, 0)), Err(StoreError::NoEntry { ledger_id: 1, entry_id: 0 }));
+    assert!(matches!(
+        store.add_entry(1, 0, Bytes::from(vec![0; 31])),
+        Err(StoreError::InvalidEntry { .. })
+    ));
+    assert!(matches!(
+        store.add_entry(1, -5, body(1, 0, 10)),
+        Err(StoreError::InvalidEntry { .. })
+    ));
+    assert!(matches!(
+        store.add_entry(1, 0, body(1, 0, 5000)),
+        Err(StoreError::InvalidEntry { .. })
+    ));
+    assert_eq!(
+        block_on(store.read_entry(2, 0)),
+        Err(StoreError::NoLedger { ledger_id: 2 })
+    );
+    assert_eq!(
+        block_on(store.read_entry(1, 0)),
+        Err(StoreError::NoEntry {
+            ledger_id: 1,
+            entry_id: 0
+        })
+    );
 }
 
 #[test]
 fn full_write_cache_refuses_adds_until_a_flush_swaps_halves() {
     let disk = FaultyDisk::new();
-    let config = StoreConfig { write_cache_bytes_max: 16 << 10, ..small_config() };
+    let config = StoreConfig {
+        write_cache_bytes_max: 16 << 10,
+        ..small_config()
+    };
     let store = open(&disk, config);
     store.get_or_create_ledger(1, &key(1)).unwrap();
     let mut accepted = 0;
@@ -122,13 +174,18 @@ fn full_write_cache_refuses_adds_until_a_flush_swaps_halves() {
     assert!(matches!(error, StoreError::WriteCacheFull { .. }));
     assert_eq!(accepted, 7, "8 KiB half holds 7 bodies of 1032 bytes");
     block_on(store.flush()).unwrap();
-    store.add_entry(1, accepted, body(1, accepted, 1000)).unwrap();
+    store
+        .add_entry(1, accepted, body(1, accepted, 1000))
+        .unwrap();
     assert_entries_sized(&store, accepted + 1);
 }
 
 fn assert_entries_sized(store: &ledger_store::LedgerStore<disk::faulty::FaultyDir>, count: i64) {
     for entry_id in 0..count {
-        assert_eq!(block_on(store.read_entry(1, entry_id)).unwrap(), body(1, entry_id, 1000));
+        assert_eq!(
+            block_on(store.read_entry(1, entry_id)),
+            Ok(body(1, entry_id, 1000))
+        );
     }
 }
 
@@ -146,7 +203,10 @@ fn a_miss_reads_ahead_so_following_entries_come_from_the_read_cache() {
     assert_entries(&store, 1, 0..1);
     disk.inject(Fault::sticky(".entrylog", FaultOp::Read, InjectedError::Io));
     assert_entries(&store, 1, 1..5);
-    assert!(matches!(block_on(store.read_entry(2, 0)), Err(StoreError::Io(_))), "other ledgers are not read ahead");
+    assert!(
+        matches!(block_on(store.read_entry(2, 0)), Err(StoreError::Io(_))),
+        "other ledgers are not read ahead"
+    );
 }
 
 #[test]
@@ -158,8 +218,14 @@ fn deleted_ledger_is_gone_at_once_and_after_reopen() {
     block_on(store.flush()).unwrap();
     assert_eq!(store.delete_ledger(1), Ok(true));
     assert_eq!(store.delete_ledger(1), Ok(false));
-    assert_eq!(block_on(store.read_entry(1, 0)), Err(StoreError::NoLedger { ledger_id: 1 }));
-    assert_eq!(store.list_entries(1), Err(StoreError::NoLedger { ledger_id: 1 }));
+    assert_eq!(
+        block_on(store.read_entry(1, 0)),
+        Err(StoreError::NoLedger { ledger_id: 1 })
+    );
+    assert_eq!(
+        store.list_entries(1),
+        Err(StoreError::NoLedger { ledger_id: 1 })
+    );
     let report = block_on(store.flush()).unwrap();
     assert_eq!(report.ledgers_deleted, 1);
     drop(store);
@@ -171,7 +237,10 @@ fn deleted_ledger_is_gone_at_once_and_after_reopen() {
 #[test]
 fn index_snapshot_replaces_the_journals_and_restart_loads_it() {
     let disk = FaultyDisk::new();
-    let config = StoreConfig { index_journal_bytes_max: 4 << 10, ..small_config() };
+    let config = StoreConfig {
+        index_journal_bytes_max: 4 << 10,
+        ..small_config()
+    };
     let store = open(&disk, config.clone());
     let mut snapshots = 0;
     for round in 0..6 {
@@ -183,7 +252,14 @@ fn index_snapshot_replaces_the_journals_and_restart_loads_it() {
     assert!(snapshots >= 1);
     drop(store);
     let names = block_on(disk::DurableDir::list_files(&disk.dir(DIR))).unwrap();
-    assert_eq!(names.iter().filter(|name| name.ends_with(".snapshot")).count(), 1, "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|name| name.ends_with(".snapshot"))
+            .count(),
+        1,
+        "{names:?}"
+    );
     let store = open(&disk, config.clone());
     for round in 0..6 {
         assert_entries(&store, round, 0..30);

@@ -8,6 +8,9 @@
 //! with the number of flushes completed so far; each image is opened, checked, written to,
 //! flushed and reopened.
 
+// Test code: helpers outside #[test] functions may unwrap too (clippy.toml covers only the tests).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::cell::{Cell, RefCell};
@@ -28,7 +31,12 @@ struct Model {
 }
 
 impl Model {
-    fn add(&mut self, store: &LedgerStore<FaultyDir>, ledger_id: i64, entries: std::ops::Range<i64>) {
+    fn add(
+        &mut self,
+        store: &LedgerStore<FaultyDir>,
+        ledger_id: i64,
+        entries: std::ops::Range<i64>,
+    ) {
         add_entries(store, ledger_id, entries.clone());
         let end = self.entries.entry(ledger_id).or_insert(0);
         *end = (*end).max(entries.end);
@@ -43,7 +51,10 @@ impl Model {
 
 fn config() -> StoreConfig {
     // Small journal budget so that snapshots are written (and crashed) too.
-    StoreConfig { index_journal_bytes_max: 8 << 10, ..small_config() }
+    StoreConfig {
+        index_journal_bytes_max: 8 << 10,
+        ..small_config()
+    }
 }
 
 /// The workload: five flushes, a fence, an explicit LAC, deletions, GC and compaction.
@@ -74,16 +85,32 @@ fn workload(store: &LedgerStore<FaultyDir>, completed: &Cell<usize>, models: &Re
     model.delete(store, 4);
     flush(&model);
     block_on(store.gc()).unwrap();
-    let compaction = block_on(store.compact(1.0, CompactionRate::Unlimited, &RecordingSleep::default())).unwrap();
-    assert!(compaction.entries_moved > 0 && compaction.logs_compacted > 0, "{compaction:?}");
+    let compaction =
+        block_on(store.compact(1.0, CompactionRate::Unlimited, &RecordingSleep::default()))
+            .unwrap();
+    assert!(
+        compaction.entries_moved > 0 && compaction.logs_compacted > 0,
+        "{compaction:?}"
+    );
     model.add(store, 7, 0..20);
     flush(&model);
-    assert!(snapshots.get() > 0, "the workload must write index snapshots");
+    assert!(
+        snapshots.get() > 0,
+        "the workload must write index snapshots"
+    );
 }
 
 /// Checks a store recovered from a crash after `completed` flushes.
-fn check_recovered(store: &LedgerStore<FaultyDir>, completed: usize, models: &[Model], label: &str) {
-    let expected = completed.checked_sub(1).map(|index| models[index].clone()).unwrap_or_default();
+fn check_recovered(
+    store: &LedgerStore<FaultyDir>,
+    completed: usize,
+    models: &[Model],
+    label: &str,
+) {
+    let expected = completed
+        .checked_sub(1)
+        .map(|index| models[index].clone())
+        .unwrap_or_default();
     let final_model = models.last().cloned().unwrap_or_default();
     for (&ledger_id, &end) in &expected.entries {
         let deleted_later = final_model.deleted.contains(&ledger_id);
@@ -94,17 +121,29 @@ fn check_recovered(store: &LedgerStore<FaultyDir>, completed: usize, models: &[M
         assert_entries(store, ledger_id, 0..end);
     }
     for ledger_id in &expected.fenced {
-        assert!(store.ledger_state(*ledger_id).is_some_and(|state| state.fenced), "{label}: fence of {ledger_id} lost");
+        assert!(
+            store
+                .ledger_state(*ledger_id)
+                .is_some_and(|state| state.fenced),
+            "{label}: fence of {ledger_id} lost"
+        );
     }
     for ledger_id in &expected.deleted {
-        assert!(!store.ledger_exists(*ledger_id), "{label}: deleted ledger {ledger_id} came back");
+        assert!(
+            !store.ledger_exists(*ledger_id),
+            "{label}: deleted ledger {ledger_id} came back"
+        );
     }
     for ledger_id in store.ledger_ids() {
         for entry_id in store.list_entries(ledger_id).unwrap() {
             let read = block_on(store.read_entry(ledger_id, entry_id));
             assert_eq!(
                 read,
-                Ok(body(ledger_id, entry_id, payload_bytes(ledger_id, entry_id))),
+                Ok(body(
+                    ledger_id,
+                    entry_id,
+                    payload_bytes(ledger_id, entry_id)
+                )),
                 "{label}: ledger {ledger_id} entry {entry_id}"
             );
         }
@@ -117,7 +156,8 @@ fn check_image(image: &FaultyDisk, completed: usize, models: &[Model], label: &s
         .unwrap_or_else(|error| panic!("{label}: open failed: {error}"));
     check_recovered(&store, completed, models, label);
     add_entries(&store, 100, 0..5);
-    block_on(store.flush()).unwrap_or_else(|error| panic!("{label}: flush after recovery failed: {error}"));
+    block_on(store.flush())
+        .unwrap_or_else(|error| panic!("{label}: flush after recovery failed: {error}"));
     block_on(store.gc()).unwrap();
     drop(store);
     let store = open(image, config());
@@ -134,7 +174,9 @@ fn crash_at_every_sync_point(torn: impl Fn(u64) -> Vec<TornWrites> + 'static) ->
         let images = images.clone();
         disk.on_sync_point(Box::new(move |point, disk| {
             for mode in torn(point) {
-                images.borrow_mut().push((point, mode, completed.get(), disk.crash_image(mode)));
+                images
+                    .borrow_mut()
+                    .push((point, mode, completed.get(), disk.crash_image(mode)));
             }
         }));
     }
@@ -145,12 +187,25 @@ fn crash_at_every_sync_point(torn: impl Fn(u64) -> Vec<TornWrites> + 'static) ->
     let models = models.into_inner();
     let images = std::mem::take(&mut *images.borrow_mut());
     let points = images.last().map_or(0, |image| image.0);
-    assert!(points > 20, "the workload has many sync points, got {points}");
+    assert!(
+        points > 20,
+        "the workload has many sync points, got {points}"
+    );
     for (point, mode, completed, image) in &images {
-        check_image(image, *completed, &models, &format!("sync point {point} {mode:?}"));
+        check_image(
+            image,
+            *completed,
+            &models,
+            &format!("sync point {point} {mode:?}"),
+        );
     }
     // And the clean end state.
-    check_image(&disk.crash_image(TornWrites::None), models.len(), &models, "after the workload");
+    check_image(
+        &disk.crash_image(TornWrites::None),
+        models.len(),
+        &models,
+        "after the workload",
+    );
     points
 }
 
@@ -160,8 +215,14 @@ fn crash_at_every_sync_point_keeps_every_completed_flush() {
 }
 
 #[test]
-fn crash_with_torn_writes_at_every_sync_point_keeps_every_completed_flush_and_shows_nothing_corrupt() {
-    crash_at_every_sync_point(|point| vec![TornWrites::Seeded(point), TornWrites::Seeded(point.wrapping_mul(7919) ^ 0x5eed)]);
+fn crash_with_torn_writes_at_every_sync_point_keeps_every_completed_flush_and_shows_nothing_corrupt(
+) {
+    crash_at_every_sync_point(|point| {
+        vec![
+            TornWrites::Seeded(point),
+            TornWrites::Seeded(point.wrapping_mul(7919) ^ 0x5eed),
+        ]
+    });
 }
 
 #[test]
@@ -176,7 +237,10 @@ fn a_crash_armed_at_a_sync_point_fails_the_flush_and_the_image_recovers() {
     disk.crash_at_sync_point(disk.sync_points() + 2);
     assert!(matches!(block_on(store.flush()), Err(StoreError::Io(_))));
     assert!(store.is_poisoned());
-    assert_eq!(store.add_entry(1, 30, body(1, 30, 40)), Err(StoreError::Poisoned));
+    assert_eq!(
+        store.add_entry(1, 30, body(1, 30, 40)),
+        Err(StoreError::Poisoned)
+    );
     drop(store);
     let image = disk.crash_image(TornWrites::Seeded(3));
     let store = open(&image, config());

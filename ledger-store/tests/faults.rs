@@ -1,6 +1,9 @@
 //! Injected faults: EIO on read, bit rot, ENOSPC on entry-log writes, failed fsync. Each must give
 //! a typed error and leave the store in its documented state.
 
+// Test code: helpers outside #[test] functions may unwrap too (clippy.toml covers only the tests).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -17,7 +20,10 @@ fn eio_on_an_entry_log_read_is_a_typed_io_error_and_the_next_read_succeeds() {
     drop(store);
     let store = open(&disk, small_config());
     disk.inject(Fault::once(".entrylog", FaultOp::Read, InjectedError::Io));
-    assert!(matches!(block_on(store.read_entry(1, 0)), Err(StoreError::Io(_))));
+    assert!(matches!(
+        block_on(store.read_entry(1, 0)),
+        Err(StoreError::Io(_))
+    ));
     assert_entries(&store, 1, 0..5);
 }
 
@@ -29,10 +35,13 @@ fn a_flipped_bit_in_an_entry_is_reported_as_corruption() {
     block_on(store.flush()).unwrap();
     drop(store);
     // The first record starts right after the 512-byte header block; flip a bit in its body.
-    disk.flip_bit(DIR, "00000000.entrylog", 512 + 32 + 40, 3).unwrap();
+    disk.flip_bit(DIR, "00000000.entrylog", 512 + 32 + 40, 3)
+        .unwrap();
     let store = open(&disk, small_config());
     match block_on(store.read_entry(1, 0)) {
-        Err(StoreError::Corrupt { file, offset_bytes, .. }) => {
+        Err(StoreError::Corrupt {
+            file, offset_bytes, ..
+        }) => {
             assert_eq!(file, "00000000.entrylog");
             assert_eq!(offset_bytes, 512);
         }
@@ -49,7 +58,13 @@ fn a_flipped_bit_in_the_entry_log_header_is_reported_as_corruption() {
     drop(store);
     disk.flip_bit(DIR, "00000000.entrylog", 17, 0).unwrap();
     let store = open(&disk, small_config());
-    assert!(matches!(block_on(store.read_entry(1, 1)), Err(StoreError::Corrupt { offset_bytes: 0, .. })));
+    assert!(matches!(
+        block_on(store.read_entry(1, 1)),
+        Err(StoreError::Corrupt {
+            offset_bytes: 0,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -61,8 +76,15 @@ fn enospc_on_an_entry_log_write_fails_the_flush_keeps_the_cache_and_a_retry_succ
     add_entries(&store, 1, 0..20);
     block_on(store.flush()).unwrap();
     add_entries(&store, 2, 0..20);
-    disk.inject(Fault::once(".entrylog", FaultOp::Write, InjectedError::NoSpace));
-    assert!(matches!(block_on(store.flush()), Err(StoreError::NoSpace(_))));
+    disk.inject(Fault::once(
+        ".entrylog",
+        FaultOp::Write,
+        InjectedError::NoSpace,
+    ));
+    assert!(matches!(
+        block_on(store.flush()),
+        Err(StoreError::NoSpace(_))
+    ));
     assert!(!store.is_poisoned());
     assert_entries(&store, 2, 0..20);
     add_entries(&store, 3, 0..5);
@@ -84,7 +106,10 @@ fn a_full_disk_fails_the_flush_and_freeing_space_lets_the_retry_succeed() {
     let used_bytes = block_on(store.disk_usage_bytes()).unwrap();
     disk.set_capacity_bytes(used_bytes);
     add_entries(&store, 2, 0..150);
-    assert!(matches!(block_on(store.flush()), Err(StoreError::NoSpace(_))));
+    assert!(matches!(
+        block_on(store.flush()),
+        Err(StoreError::NoSpace(_))
+    ));
     assert!(!store.is_poisoned());
     disk.set_capacity_bytes(1 << 40);
     block_on(store.flush()).unwrap();
@@ -106,13 +131,22 @@ fn failed_fsync_during_flush_poisons_the_store_and_reopen_recovers_the_last_comp
         block_on(store.flush()).unwrap();
         add_entries(&store, 2, 0..20);
         disk.inject(Fault::once(path, FaultOp::Sync, InjectedError::SyncFailed));
-        assert!(matches!(block_on(store.flush()), Err(StoreError::SyncFailed(_))), "{path}");
+        assert!(
+            matches!(block_on(store.flush()), Err(StoreError::SyncFailed(_))),
+            "{path}"
+        );
         assert!(store.is_poisoned());
-        assert_eq!(store.add_entry(2, 20, body(2, 20, 40)), Err(StoreError::Poisoned));
+        assert_eq!(
+            store.add_entry(2, 20, body(2, 20, 40)),
+            Err(StoreError::Poisoned)
+        );
         assert_eq!(block_on(store.flush()), Err(StoreError::Poisoned));
         assert_entries(&store, 2, 0..20);
         drop(store);
-        for image in [disk.crash_image(TornWrites::None), disk.crash_image(TornWrites::Seeded(9))] {
+        for image in [
+            disk.crash_image(TornWrites::None),
+            disk.crash_image(TornWrites::Seeded(9)),
+        ] {
             let store = open(&image, small_config());
             assert_entries(&store, 1, 0..20);
             if store.ledger_exists(2) {
@@ -129,7 +163,14 @@ fn failed_directory_sync_during_flush_poisons_the_store() {
     let disk = FaultyDisk::new();
     let store = open(&disk, small_config());
     add_entries(&store, 1, 0..20);
-    disk.inject(Fault::once(DIR, FaultOp::SyncDir, InjectedError::SyncFailed));
-    assert!(matches!(block_on(store.flush()), Err(StoreError::SyncFailed(_))));
+    disk.inject(Fault::once(
+        DIR,
+        FaultOp::SyncDir,
+        InjectedError::SyncFailed,
+    ));
+    assert!(matches!(
+        block_on(store.flush()),
+        Err(StoreError::SyncFailed(_))
+    ));
     assert!(store.is_poisoned());
 }

@@ -1,5 +1,8 @@
 //! Space reclamation: GC of dead entry logs, compaction of sparse ones, and its pacing.
 
+// Test code: helpers outside #[test] functions may unwrap too (clippy.toml covers only the tests).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::cell::RefCell;
@@ -37,7 +40,10 @@ fn gc_after_deleting_half_the_ledgers_reclaims_space_and_keeps_live_entries() {
         assert_eq!(store.delete_ledger(ledger_id), Ok(true));
     }
     let gc_before_flush = block_on(store.gc()).unwrap();
-    assert_eq!(gc_before_flush.logs_removed, 0, "deletions count only once durable");
+    assert_eq!(
+        gc_before_flush.logs_removed, 0,
+        "deletions count only once durable"
+    );
     block_on(store.flush()).unwrap();
     let gc = block_on(store.gc()).unwrap();
     assert!(gc.logs_removed >= 1, "{gc:?}");
@@ -49,11 +55,17 @@ fn gc_after_deleting_half_the_ledgers_reclaims_space_and_keeps_live_entries() {
         "acceptance: {before_bytes} bytes in {logs_before} logs before, {after_bytes} bytes in {} logs after; gc {gc:?}; compaction {compaction:?}",
         store.entry_log_count()
     );
-    assert!(after_bytes < before_bytes * 3 / 4, "usage {before_bytes} -> {after_bytes}");
+    assert!(
+        after_bytes < before_bytes * 3 / 4,
+        "usage {before_bytes} -> {after_bytes}"
+    );
     let check = |store: &ledger_store::LedgerStore<disk::faulty::FaultyDir>| {
         for ledger_id in 0..40 {
             if deleted(ledger_id) {
-                assert_eq!(block_on(store.read_entry(ledger_id, 0)), Err(StoreError::NoLedger { ledger_id }));
+                assert_eq!(
+                    block_on(store.read_entry(ledger_id, 0)),
+                    Err(StoreError::NoLedger { ledger_id })
+                );
             } else {
                 assert_entries(store, ledger_id, 0..30);
             }
@@ -81,11 +93,18 @@ fn compaction_pauses_for_the_time_each_step_may_take_at_the_rate() {
     }
     block_on(store.flush()).unwrap();
     let sleep = RecordingSleep::default();
-    let report = block_on(store.compact(0.9, CompactionRate::EntriesPerSecond(100), &sleep)).unwrap();
+    let report =
+        block_on(store.compact(0.9, CompactionRate::EntriesPerSecond(100), &sleep)).unwrap();
     assert!(report.entries_moved > 0);
-    assert_eq!(report.paused, Duration::from_millis(10 * report.entries_moved));
+    assert_eq!(
+        report.paused,
+        Duration::from_millis(10 * report.entries_moved)
+    );
     assert_eq!(sleep.total.get(), report.paused);
-    assert!(sleep.calls.get() >= 2, "batches of 50 entries pause separately");
+    assert!(
+        sleep.calls.get() >= 2,
+        "batches of 50 entries pause separately"
+    );
     for ledger_id in (0..10).filter(|id| id % 2 == 1) {
         assert_entries(&store, ledger_id, 0..30);
     }
@@ -110,7 +129,9 @@ fn flushes_and_adds_proceed_between_compaction_steps() {
     let sleep = RecordingSleep::default();
     let (compaction, flush) = block_on(zip(
         async {
-            let report = store.compact(0.9, CompactionRate::EntriesPerSecond(1000), &sleep).await;
+            let report = store
+                .compact(0.9, CompactionRate::EntriesPerSecond(1000), &sleep)
+                .await;
             order.borrow_mut().push("compaction");
             report
         },

@@ -89,7 +89,11 @@ impl RecordHeader {
 pub fn encode_record(out: &mut Vec<u8>, log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
     let start = out.len();
     let body_bytes = u32::try_from(body.len()).unwrap_or(u32::MAX);
-    debug_assert_eq!(body_bytes as usize, body.len(), "bodies are bounded by entry_bytes_max");
+    debug_assert_eq!(
+        body_bytes as usize,
+        body.len(),
+        "bodies are bounded by entry_bytes_max"
+    );
     out.extend_from_slice(&[0u8; 4]);
     out.extend_from_slice(&body_bytes.to_be_bytes());
     out.extend_from_slice(&ledger_id.to_be_bytes());
@@ -147,13 +151,24 @@ mod tests {
         let mut out = Vec::new();
         encode_record(&mut out, 7, 3, 9, &body);
         let (header, decoded) = decode_record(&out).unwrap();
-        assert_eq!(header, RecordHeader { body_bytes: 40, ledger_id: 3, entry_id: 9, log_id: 7 });
+        assert_eq!(
+            header,
+            RecordHeader {
+                body_bytes: 40,
+                ledger_id: 3,
+                entry_id: 9,
+                log_id: 7
+            }
+        );
         assert_eq!(decoded, &body[..]);
         for bit in 0..out.len() * 8 {
             let mut flipped = out.clone();
             flipped[bit / 8] ^= 1 << (bit % 8);
             let result = decode_record(&flipped);
-            assert!(result.map(|(h, b)| (h, b.to_vec())) != Ok((header, body.clone())), "bit {bit}");
+            assert!(
+                result.map(|(h, b)| (h, b.to_vec())) != Ok((header, body.clone())),
+                "bit {bit}"
+            );
         }
     }
 
@@ -168,12 +183,18 @@ mod tests {
 
     #[test]
     fn header_round_trips_and_rejects_damage() {
-        let header = LogHeader { log_id: 42, first_record_offset_bytes: 4096 };
+        let header = LogHeader {
+            log_id: 42,
+            first_record_offset_bytes: 4096,
+        };
         let bytes = encode_log_header(header);
         assert_eq!(decode_log_header(&bytes), Ok(header));
         let mut damaged = bytes;
         damaged[17] ^= 1;
-        assert_eq!(decode_log_header(&damaged), Err("entry-log header checksum mismatch"));
+        assert_eq!(
+            decode_log_header(&damaged),
+            Err("entry-log header checksum mismatch")
+        );
         assert_eq!(decode_log_header(&[0u8; 32]), Err("bad entry-log magic"));
     }
 

@@ -22,7 +22,11 @@ pub(crate) struct LogFile<F> {
 
 impl<F: DurableFile> LogFile<F> {
     pub(crate) fn new(log_id: u32, file: Rc<F>, header_checked: bool) -> Self {
-        Self { log_id, file, header_checked: Cell::new(header_checked) }
+        Self {
+            log_id,
+            file,
+            header_checked: Cell::new(header_checked),
+        }
     }
 
     /// Checks magic, version, checksum and log id of the header, once per handle.
@@ -32,7 +36,8 @@ impl<F: DurableFile> LogFile<F> {
         }
         let bytes = self.file.read_at(0, LOG_HEADER_BYTES).await?;
         let name = log_file_name(self.log_id);
-        let header = decode_log_header(&bytes).map_err(|reason| StoreError::corrupt(&name, 0, reason))?;
+        let header =
+            decode_log_header(&bytes).map_err(|reason| StoreError::corrupt(&name, 0, reason))?;
         if header.log_id != self.log_id {
             return Err(StoreError::corrupt(&name, 0, "header names another log id"));
         }
@@ -50,22 +55,37 @@ impl<F: DurableFile> LogFile<F> {
     ) -> Result<Vec<u8>, StoreError> {
         self.check_header().await?;
         let name = log_file_name(self.log_id);
-        let mut bytes = self.file.read_at(offset_bytes, span_bytes.max(RECORD_HEADER_BYTES)).await?;
-        let header = peek_record_header(&bytes)
-            .ok_or_else(|| StoreError::corrupt(&name, offset_bytes, "no record at indexed location"))?;
+        let mut bytes = self
+            .file
+            .read_at(offset_bytes, span_bytes.max(RECORD_HEADER_BYTES))
+            .await?;
+        let header = peek_record_header(&bytes).ok_or_else(|| {
+            StoreError::corrupt(&name, offset_bytes, "no record at indexed location")
+        })?;
         if header.body_bytes as usize > entry_bytes_max {
-            return Err(StoreError::corrupt(&name, offset_bytes, "record longer than entry_bytes_max"));
+            return Err(StoreError::corrupt(
+                &name,
+                offset_bytes,
+                "record longer than entry_bytes_max",
+            ));
         }
         let record_bytes = header.record_bytes() as usize;
         if bytes.len() < record_bytes {
             let rest = self
                 .file
-                .read_at(offset_bytes + bytes.len() as u64, record_bytes - bytes.len())
+                .read_at(
+                    offset_bytes + bytes.len() as u64,
+                    record_bytes - bytes.len(),
+                )
                 .await?;
             bytes.extend_from_slice(&rest);
         }
         if bytes.len() < record_bytes {
-            return Err(StoreError::corrupt(&name, offset_bytes, "record runs past end of file"));
+            return Err(StoreError::corrupt(
+                &name,
+                offset_bytes,
+                "record runs past end of file",
+            ));
         }
         Ok(bytes)
     }

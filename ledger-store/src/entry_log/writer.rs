@@ -94,7 +94,9 @@ impl<F: DurableFile> EntryLogWriter<F> {
         let record_bytes = (RECORD_HEADER_BYTES + body.len()) as u64;
         let needs_roll = match &self.current {
             None => true,
-            Some(log) => log.written_end + log.buffer.len() as u64 + record_bytes > self.limits.log_bytes_max,
+            Some(log) => {
+                log.written_end + log.buffer.len() as u64 + record_bytes > self.limits.log_bytes_max
+            }
         };
         if needs_roll {
             self.roll(dir).await?;
@@ -123,7 +125,9 @@ impl<F: DurableFile> EntryLogWriter<F> {
         }
         let log_id = self.next_log_id;
         let file = Rc::new(dir.create_file(&log_file_name(log_id)).await?);
-        self.next_log_id = log_id.checked_add(1).ok_or_else(|| StoreError::Config("entry-log ids exhausted".to_owned()))?;
+        self.next_log_id = log_id
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Config("entry-log ids exhausted".to_owned()))?;
         self.created_since_sync = true;
         self.created.push((log_id, file.clone()));
         let alignment = file.alignment_bytes();
@@ -148,7 +152,10 @@ impl<F: DurableFile> EntryLogWriter<F> {
 
     /// Pads and writes everything buffered, syncs every log written since the last sync, and
     /// syncs the directory if a log was created. On success all appended records are durable.
-    pub(crate) async fn sync_all<D: DurableDir<File = F>>(&mut self, dir: &D) -> Result<(), StoreError> {
+    pub(crate) async fn sync_all<D: DurableDir<File = F>>(
+        &mut self,
+        dir: &D,
+    ) -> Result<(), StoreError> {
         let limits = self.limits;
         if let Some(log) = self.current.as_mut() {
             write_out(log, limits, true).await?;
@@ -190,7 +197,11 @@ impl<F: DurableFile> EntryLogWriter<F> {
 
 /// Writes the aligned prefix of the buffer (all of it, zero-padded, when `pad`), preallocating
 /// ahead of the write position first.
-async fn write_out<F: DurableFile>(log: &mut ActiveLog<F>, limits: WriterLimits, pad: bool) -> Result<(), StoreError> {
+async fn write_out<F: DurableFile>(
+    log: &mut ActiveLog<F>,
+    limits: WriterLimits,
+    pad: bool,
+) -> Result<(), StoreError> {
     let alignment = log.alignment_bytes;
     if pad {
         pad_to(&mut log.buffer, alignment);
@@ -201,11 +212,17 @@ async fn write_out<F: DurableFile>(log: &mut ActiveLog<F>, limits: WriterLimits,
     }
     let end_bytes = log.written_end + len_bytes as u64;
     if end_bytes > log.allocated_end {
-        let target = (log.allocated_end + limits.prealloc_bytes).min(limits.log_bytes_max).max(end_bytes);
-        log.file.allocate(log.allocated_end, target - log.allocated_end).await?;
+        let target = (log.allocated_end + limits.prealloc_bytes)
+            .min(limits.log_bytes_max)
+            .max(end_bytes);
+        log.file
+            .allocate(log.allocated_end, target - log.allocated_end)
+            .await?;
         log.allocated_end = target;
     }
-    log.file.write_at(log.written_end, &log.buffer[..len_bytes]).await?;
+    log.file
+        .write_at(log.written_end, &log.buffer[..len_bytes])
+        .await?;
     log.written_end = end_bytes;
     log.buffer.drain(..len_bytes);
     Ok(())

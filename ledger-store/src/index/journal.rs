@@ -27,7 +27,11 @@ pub(crate) struct IndexJournal<F> {
 impl<F: DurableFile> IndexJournal<F> {
     /// A journal of generation `gen`, created on the first append.
     pub(crate) fn new(gen: u64) -> Self {
-        Self { gen, file: None, durable_end: 0 }
+        Self {
+            gen,
+            file: None,
+            durable_end: 0,
+        }
     }
 
     pub(crate) fn gen(&self) -> u64 {
@@ -95,7 +99,9 @@ pub(crate) async fn load<F: DurableFile>(
 ) -> Result<(Vec<(BatchHeader, Vec<IndexRecord>)>, u64), StoreError> {
     let alignment_bytes = file.alignment_bytes();
     let size_bytes = file.size_bytes().await?;
-    let bytes = file.read_at(0, usize::try_from(size_bytes).unwrap_or(usize::MAX)).await?;
+    let bytes = file
+        .read_at(0, usize::try_from(size_bytes).unwrap_or(usize::MAX))
+        .await?;
     if bytes.len() < FILE_HEADER_BYTES {
         // Created but never completed: holds nothing.
         return Ok((Vec::new(), size_bytes));
@@ -122,7 +128,11 @@ pub(crate) async fn load<F: DurableFile>(
     if offset < bytes.len() {
         let next = offset + alignment_bytes;
         if let Some(found) = find_valid_batch(&bytes, next, alignment_bytes) {
-            return Err(StoreError::corrupt(name, offset as u64, format!("invalid batch followed by a valid one at {found}")));
+            return Err(StoreError::corrupt(
+                name,
+                offset as u64,
+                format!("invalid batch followed by a valid one at {found}"),
+            ));
         }
     }
     Ok((batches, size_bytes))

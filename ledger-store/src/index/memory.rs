@@ -27,7 +27,9 @@ impl MemoryIndex {
     /// The location of an entry.
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<EntryLocation> {
         let entries = self.ledgers.get(&ledger_id)?;
-        let index = entries.binary_search_by_key(&entry_id, |&(id, _)| id).ok()?;
+        let index = entries
+            .binary_search_by_key(&entry_id, |&(id, _)| id)
+            .ok()?;
         EntryLocation::from_packed(entries[index].1)
     }
 
@@ -71,12 +73,16 @@ impl MemoryIndex {
 
     /// Live record bytes in `log_id`.
     pub(crate) fn live_bytes(&self, log_id: u32) -> u64 {
-        self.usage.get(&log_id).map_or(0, |per_ledger| per_ledger.values().sum())
+        self.usage
+            .get(&log_id)
+            .map_or(0, |per_ledger| per_ledger.values().sum())
     }
 
     /// Indexed entries located in `log_id`, by ascending offset.
     pub(crate) fn entries_in_log(&self, log_id: u32) -> Vec<(LedgerId, EntryId, EntryLocation)> {
-        let Some(per_ledger) = self.usage.get(&log_id) else { return Vec::new() };
+        let Some(per_ledger) = self.usage.get(&log_id) else {
+            return Vec::new();
+        };
         let mut found = Vec::new();
         for ledger_id in per_ledger.keys() {
             for &(entry_id, packed) in self.ledgers.get(ledger_id).into_iter().flatten() {
@@ -94,17 +100,32 @@ impl MemoryIndex {
     /// Applies one durable record.
     pub(crate) fn apply(&mut self, record: IndexRecord) {
         match record {
-            IndexRecord::Put { ledger_id, entry_id, location, record_bytes } => {
+            IndexRecord::Put {
+                ledger_id,
+                entry_id,
+                location,
+                record_bytes,
+            } => {
                 self.put(ledger_id, entry_id, location, u64::from(record_bytes));
             }
             IndexRecord::DeleteLedger { ledger_id } => self.delete_ledger(ledger_id),
-            IndexRecord::Usage { log_id, ledger_id, bytes } => self.add_usage(log_id, ledger_id, bytes),
+            IndexRecord::Usage {
+                log_id,
+                ledger_id,
+                bytes,
+            } => self.add_usage(log_id, ledger_id, bytes),
         }
     }
 
     /// Records a location; a put over an existing entry moves its usage to the new log (the
     /// record of one entry has the same size wherever it lives).
-    fn put(&mut self, ledger_id: LedgerId, entry_id: EntryId, location: EntryLocation, record_bytes: u64) {
+    fn put(
+        &mut self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+        location: EntryLocation,
+        record_bytes: u64,
+    ) {
         let entries = self.ledgers.entry(ledger_id).or_default();
         let previous = match entries.last() {
             Some(&(last, _)) if last < entry_id => {
@@ -141,11 +162,18 @@ impl MemoryIndex {
         if bytes == 0 {
             return;
         }
-        *self.usage.entry(log_id).or_default().entry(ledger_id).or_default() += bytes;
+        *self
+            .usage
+            .entry(log_id)
+            .or_default()
+            .entry(ledger_id)
+            .or_default() += bytes;
     }
 
     fn sub_usage(&mut self, log_id: u32, ledger_id: LedgerId, bytes: u64) {
-        let Some(per_ledger) = self.usage.get_mut(&log_id) else { return };
+        let Some(per_ledger) = self.usage.get_mut(&log_id) else {
+            return;
+        };
         if let Some(live) = per_ledger.get_mut(&ledger_id) {
             *live = live.saturating_sub(bytes);
             if *live == 0 {
@@ -163,13 +191,22 @@ impl MemoryIndex {
         for (&ledger_id, entries) in &self.ledgers {
             for &(entry_id, packed) in entries {
                 if let Some(location) = EntryLocation::from_packed(packed) {
-                    records.push(IndexRecord::Put { ledger_id, entry_id, location, record_bytes: 0 });
+                    records.push(IndexRecord::Put {
+                        ledger_id,
+                        entry_id,
+                        location,
+                        record_bytes: 0,
+                    });
                 }
             }
         }
         for (&log_id, per_ledger) in &self.usage {
             for (&ledger_id, &bytes) in per_ledger {
-                records.push(IndexRecord::Usage { log_id, ledger_id, bytes });
+                records.push(IndexRecord::Usage {
+                    log_id,
+                    ledger_id,
+                    bytes,
+                });
             }
         }
         records

@@ -47,13 +47,24 @@ pub enum IndexRecord {
 impl IndexRecord {
     fn encode(&self, out: &mut Vec<u8>) {
         let (kind, size, ledger_id, middle, last) = match *self {
-            IndexRecord::Put { ledger_id, entry_id, location, record_bytes } => {
-                (KIND_PUT, record_bytes, ledger_id, entry_id, location.packed())
-            }
+            IndexRecord::Put {
+                ledger_id,
+                entry_id,
+                location,
+                record_bytes,
+            } => (
+                KIND_PUT,
+                record_bytes,
+                ledger_id,
+                entry_id,
+                location.packed(),
+            ),
             IndexRecord::DeleteLedger { ledger_id } => (KIND_DELETE_LEDGER, 0, ledger_id, 0, 0),
-            IndexRecord::Usage { log_id, ledger_id, bytes } => {
-                (KIND_USAGE, 0, ledger_id, i64::from(log_id), bytes)
-            }
+            IndexRecord::Usage {
+                log_id,
+                ledger_id,
+                bytes,
+            } => (KIND_USAGE, 0, ledger_id, i64::from(log_id), bytes),
         };
         out.extend_from_slice(&[kind, 0, 0, 0]);
         out.extend_from_slice(&size.to_be_bytes());
@@ -99,7 +110,11 @@ pub struct BatchHeader {
 pub fn encode_batch(out: &mut Vec<u8>, header: BatchHeader, records: &[IndexRecord]) {
     let start = out.len();
     let count = u32::try_from(records.len()).unwrap_or(u32::MAX);
-    debug_assert_eq!(count as usize, records.len(), "batches are split below u32::MAX records");
+    debug_assert_eq!(
+        count as usize,
+        records.len(),
+        "batches are split below u32::MAX records"
+    );
     out.extend_from_slice(&BATCH_MAGIC.to_be_bytes());
     out.extend_from_slice(&[0u8; 4]);
     out.extend_from_slice(&header.seq.to_be_bytes());
@@ -151,14 +166,21 @@ mod tests {
                 location: EntryLocation::new(3, 512).unwrap(),
                 record_bytes: 96,
             },
-            IndexRecord::Usage { log_id: 3, ledger_id: 1, bytes: 96 },
+            IndexRecord::Usage {
+                log_id: 3,
+                ledger_id: 1,
+                bytes: 96,
+            },
         ]
     }
 
     #[test]
     fn batch_round_trips() {
         let mut out = Vec::new();
-        let header = BatchHeader { seq: 9, next_log_id: 4 };
+        let header = BatchHeader {
+            seq: 9,
+            next_log_id: 4,
+        };
         encode_batch(&mut out, header, &sample());
         assert_eq!(out.len(), BATCH_HEADER_BYTES + 3 * RECORD_BYTES);
         assert_eq!(decode_batch(&out), Ok((header, sample(), out.len())));
@@ -167,7 +189,14 @@ mod tests {
     #[test]
     fn damaged_or_truncated_batch_is_rejected() {
         let mut out = Vec::new();
-        encode_batch(&mut out, BatchHeader { seq: 1, next_log_id: 1 }, &sample());
+        encode_batch(
+            &mut out,
+            BatchHeader {
+                seq: 1,
+                next_log_id: 1,
+            },
+            &sample(),
+        );
         for len in 0..out.len() {
             assert!(decode_batch(&out[..len]).is_err());
         }

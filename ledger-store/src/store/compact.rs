@@ -43,7 +43,12 @@ pub struct CompactionReport {
 impl<D: DurableDir> LedgerStore<D> {
     /// Compacts every sealed entry log whose usage (live bytes / file size) is below
     /// `usage_threshold` (0.0..=1.0), pacing the copy at `rate` through `sleep`.
-    pub async fn compact<S: Sleep>(&self, usage_threshold: f64, rate: CompactionRate, sleep: &S) -> Result<CompactionReport, StoreError> {
+    pub async fn compact<S: Sleep>(
+        &self,
+        usage_threshold: f64,
+        rate: CompactionRate,
+        sleep: &S,
+    ) -> Result<CompactionReport, StoreError> {
         let mut report = CompactionReport::default();
         for (log_id, size_bytes) in self.compaction_candidates(usage_threshold).await? {
             self.compact_log(log_id, rate, sleep, &mut report).await?;
@@ -57,11 +62,23 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// Sealed logs with live entries and usage below the threshold, with their sizes.
-    async fn compaction_candidates(&self, usage_threshold: f64) -> Result<Vec<(u32, u64)>, StoreError> {
+    async fn compaction_candidates(
+        &self,
+        usage_threshold: f64,
+    ) -> Result<Vec<(u32, u64)>, StoreError> {
         let _guard = self.gate.lock().await;
         self.check_not_poisoned()?;
-        let current = self.writer.borrow().as_ref().and_then(|writer| writer.current_log_id());
-        let logs: Vec<_> = self.logs.borrow().iter().map(|(&id, log)| (id, log.clone())).collect();
+        let current = self
+            .writer
+            .borrow()
+            .as_ref()
+            .and_then(|writer| writer.current_log_id());
+        let logs: Vec<_> = self
+            .logs
+            .borrow()
+            .iter()
+            .map(|(&id, log)| (id, log.clone()))
+            .collect();
         let mut candidates = Vec::new();
         for (log_id, log) in logs {
             if Some(log_id) == current {
@@ -69,7 +86,10 @@ impl<D: DurableDir> LedgerStore<D> {
             }
             let size_bytes = log.file.size_bytes().await?;
             let live_bytes = self.index.borrow().live_bytes(log_id);
-            if live_bytes > 0 && size_bytes > 0 && (live_bytes as f64) < usage_threshold * size_bytes as f64 {
+            if live_bytes > 0
+                && size_bytes > 0
+                && (live_bytes as f64) < usage_threshold * size_bytes as f64
+            {
                 candidates.push((log_id, size_bytes));
             }
         }
@@ -77,13 +97,21 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// Copies the live entries of `log_id`, step by step.
-    async fn compact_log<S: Sleep>(&self, log_id: u32, rate: CompactionRate, sleep: &S, report: &mut CompactionReport) -> Result<(), StoreError> {
+    async fn compact_log<S: Sleep>(
+        &self,
+        log_id: u32,
+        rate: CompactionRate,
+        sleep: &S,
+        report: &mut CompactionReport,
+    ) -> Result<(), StoreError> {
         let entries = self.index.borrow().entries_in_log(log_id);
         for step in entries.chunks(self.config.compaction_batch_entries) {
             let (moved, bytes) = {
                 let _guard = self.gate.lock().await;
                 self.check_not_poisoned()?;
-                self.compaction_step(log_id, step).await.map_err(|error| self.note_error(error))?
+                self.compaction_step(log_id, step)
+                    .await
+                    .map_err(|error| self.note_error(error))?
             };
             report.entries_moved += moved;
             report.bytes_moved += bytes;
@@ -98,7 +126,11 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// One step: copy, sync, index. Runs under the gate.
-    async fn compaction_step(&self, log_id: u32, step: &[(LedgerId, EntryId, EntryLocation)]) -> Result<(u64, u64), StoreError> {
+    async fn compaction_step(
+        &self,
+        log_id: u32,
+        step: &[(LedgerId, EntryId, EntryLocation)],
+    ) -> Result<(u64, u64), StoreError> {
         let log = self.logs.borrow().get(&log_id).cloned();
         let Some(log) = log else { return Ok((0, 0)) };
         let name = log_file_name(log_id);
@@ -111,11 +143,20 @@ impl<D: DurableDir> LedgerStore<D> {
                 continue;
             }
             let copied = async {
-                let span = log.read_span(old.offset_bytes(), 0, self.config.entry_bytes_max).await?;
-                let (header, body) =
-                    decode_record(&span).map_err(|reason| StoreError::corrupt(&name, old.offset_bytes(), reason))?;
-                if header.ledger_id != ledger_id || header.entry_id != entry_id || header.log_id != log_id {
-                    return Err(StoreError::corrupt(&name, old.offset_bytes(), "record names another entry or log"));
+                let span = log
+                    .read_span(old.offset_bytes(), 0, self.config.entry_bytes_max)
+                    .await?;
+                let (header, body) = decode_record(&span)
+                    .map_err(|reason| StoreError::corrupt(&name, old.offset_bytes(), reason))?;
+                if header.ledger_id != ledger_id
+                    || header.entry_id != entry_id
+                    || header.log_id != log_id
+                {
+                    return Err(StoreError::corrupt(
+                        &name,
+                        old.offset_bytes(),
+                        "record names another entry or log",
+                    ));
                 }
                 let location = writer.append(&self.dir, ledger_id, entry_id, body).await?;
                 Ok::<_, StoreError>((location, header.record_bytes()))
@@ -125,7 +166,12 @@ impl<D: DurableDir> LedgerStore<D> {
                 Ok((location, record_bytes)) => {
                     bytes_moved += record_bytes;
                     let record_bytes = u32::try_from(record_bytes).unwrap_or(u32::MAX);
-                    records.push(IndexRecord::Put { ledger_id, entry_id, location, record_bytes });
+                    records.push(IndexRecord::Put {
+                        ledger_id,
+                        entry_id,
+                        location,
+                        record_bytes,
+                    });
                 }
                 Err(error) => {
                     result = Err(error);
@@ -150,7 +196,8 @@ impl<D: DurableDir> LedgerStore<D> {
     async fn remove_compacted_log(&self, log_id: u32) -> Result<bool, StoreError> {
         let _guard = self.gate.lock().await;
         self.check_not_poisoned()?;
-        if self.index.borrow().live_bytes(log_id) != 0 || !self.logs.borrow().contains_key(&log_id) {
+        if self.index.borrow().live_bytes(log_id) != 0 || !self.logs.borrow().contains_key(&log_id)
+        {
             return Ok(false);
         }
         let result = async {

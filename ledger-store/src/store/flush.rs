@@ -26,7 +26,10 @@ use crate::entry_log::format::RECORD_HEADER_BYTES;
 use crate::error::StoreError;
 use crate::index::journal::IndexJournal;
 use crate::index::record::{BatchHeader, IndexRecord};
-use crate::index::{journal_file_name, parse_journal_file_name, parse_snapshot_file_name, snapshot, snapshot_file_name};
+use crate::index::{
+    journal_file_name, parse_journal_file_name, parse_snapshot_file_name, snapshot,
+    snapshot_file_name,
+};
 use crate::ledger_state;
 use crate::state_file;
 
@@ -53,12 +56,20 @@ impl<D: DurableDir> LedgerStore<D> {
         self.check_not_poisoned()?;
         let entries = self.write_cache.borrow_mut().start_flush();
         let deletions: Vec<LedgerId> = self.pending_deletions.borrow().iter().copied().collect();
-        let state_bytes = self.states_dirty.replace(false).then(|| ledger_state::encode(&self.states.borrow()));
-        let mut records: Vec<IndexRecord> =
-            deletions.iter().map(|&ledger_id| IndexRecord::DeleteLedger { ledger_id }).collect();
+        let state_bytes = self
+            .states_dirty
+            .replace(false)
+            .then(|| ledger_state::encode(&self.states.borrow()));
+        let mut records: Vec<IndexRecord> = deletions
+            .iter()
+            .map(|&ledger_id| IndexRecord::DeleteLedger { ledger_id })
+            .collect();
         let result = self.write_entries(&entries, &mut records).await;
         let result = match result {
-            Ok(bytes_flushed) => self.commit(state_bytes.as_deref(), &records).await.map(|()| bytes_flushed),
+            Ok(bytes_flushed) => self
+                .commit(state_bytes.as_deref(), &records)
+                .await
+                .map(|()| bytes_flushed),
             Err(error) => Err(error),
         };
         let bytes_flushed = match result {
@@ -105,7 +116,12 @@ impl<D: DurableDir> LedgerStore<D> {
                 Ok(location) => {
                     let record_bytes = (RECORD_HEADER_BYTES + body.len()) as u32;
                     bytes_flushed += u64::from(record_bytes);
-                    records.push(IndexRecord::Put { ledger_id: *ledger_id, entry_id: *entry_id, location, record_bytes });
+                    records.push(IndexRecord::Put {
+                        ledger_id: *ledger_id,
+                        entry_id: *entry_id,
+                        location,
+                        record_bytes,
+                    });
                 }
                 Err(error) => {
                     result = Err(error);
@@ -125,7 +141,11 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// Steps 3 to 5: state file, index batch, in-memory index.
-    async fn commit(&self, state_bytes: Option<&[u8]>, records: &[IndexRecord]) -> Result<(), StoreError> {
+    async fn commit(
+        &self,
+        state_bytes: Option<&[u8]>,
+        records: &[IndexRecord],
+    ) -> Result<(), StoreError> {
         if let Some(bytes) = state_bytes {
             state_file::write(&self.dir, bytes).await?;
         }
@@ -137,8 +157,15 @@ impl<D: DurableDir> LedgerStore<D> {
         if records.is_empty() {
             return Ok(());
         }
-        let next_log_id = self.writer.borrow().as_ref().map_or(0, |writer| writer.next_log_id());
-        let header = BatchHeader { seq: self.index_seq.get() + 1, next_log_id };
+        let next_log_id = self
+            .writer
+            .borrow()
+            .as_ref()
+            .map_or(0, |writer| writer.next_log_id());
+        let header = BatchHeader {
+            seq: self.index_seq.get() + 1,
+            next_log_id,
+        };
         let mut journal = Lease::take(&self.journal)?;
         journal.append(&self.dir, header, records).await?;
         drop(journal);
@@ -159,7 +186,11 @@ impl<D: DurableDir> LedgerStore<D> {
     /// retried at the next flush.
     async fn maybe_snapshot(&self) -> Result<bool, StoreError> {
         let journal_bytes = self.journal_bytes_older.get()
-            + self.journal.borrow().as_ref().map_or(0, IndexJournal::durable_bytes);
+            + self
+                .journal
+                .borrow()
+                .as_ref()
+                .map_or(0, IndexJournal::durable_bytes);
         if journal_bytes <= self.config.index_journal_bytes_max {
             return Ok(false);
         }
@@ -178,8 +209,15 @@ impl<D: DurableDir> LedgerStore<D> {
     pub(super) async fn write_snapshot(&self) -> Result<(), StoreError> {
         let mut journal = Lease::take(&self.journal)?;
         let gen = journal.gen() + 1;
-        let next_log_id = self.writer.borrow().as_ref().map_or(0, |writer| writer.next_log_id());
-        let header = BatchHeader { seq: self.index_seq.get(), next_log_id };
+        let next_log_id = self
+            .writer
+            .borrow()
+            .as_ref()
+            .map_or(0, |writer| writer.next_log_id());
+        let header = BatchHeader {
+            seq: self.index_seq.get(),
+            next_log_id,
+        };
         let records = self.index.borrow().snapshot_records();
         snapshot::write(&self.dir, gen, header, &records).await?;
         *journal = IndexJournal::new(gen);
@@ -201,7 +239,9 @@ impl<D: DurableDir> LedgerStore<D> {
         };
         let mut removed = false;
         for name in names {
-            let old = parse_journal_file_name(&name).or_else(|| parse_snapshot_file_name(&name)).is_some_and(|g| g < gen);
+            let old = parse_journal_file_name(&name)
+                .or_else(|| parse_snapshot_file_name(&name))
+                .is_some_and(|g| g < gen);
             if old {
                 debug_assert!(name != journal_file_name(gen) && name != snapshot_file_name(gen));
                 if let Err(error) = self.dir.remove_file(&name).await {

@@ -25,7 +25,11 @@ impl<D: DurableDir> LedgerStore<D> {
     pub async fn gc(&self) -> Result<GcReport, StoreError> {
         let _guard = self.gate.lock().await;
         self.check_not_poisoned()?;
-        let current = self.writer.borrow().as_ref().and_then(|writer| writer.current_log_id());
+        let current = self
+            .writer
+            .borrow()
+            .as_ref()
+            .and_then(|writer| writer.current_log_id());
         let dead: Vec<_> = {
             let index = self.index.borrow();
             self.logs
@@ -37,14 +41,24 @@ impl<D: DurableDir> LedgerStore<D> {
         };
         let mut report = GcReport::default();
         for (log_id, log) in dead {
-            let size_bytes = log.file.size_bytes().await.map_err(|error| self.note_error(error.into()))?;
-            self.dir.remove_file(&log_file_name(log_id)).await.map_err(|error| self.note_error(error.into()))?;
+            let size_bytes = log
+                .file
+                .size_bytes()
+                .await
+                .map_err(|error| self.note_error(error.into()))?;
+            self.dir
+                .remove_file(&log_file_name(log_id))
+                .await
+                .map_err(|error| self.note_error(error.into()))?;
             self.logs.borrow_mut().remove(&log_id);
             report.logs_removed += 1;
             report.bytes_reclaimed += size_bytes;
         }
         if report.logs_removed > 0 {
-            self.dir.sync_dir().await.map_err(|error| self.note_error(error.into()))?;
+            self.dir
+                .sync_dir()
+                .await
+                .map_err(|error| self.note_error(error.into()))?;
         }
         tracing::debug!(?report, "gc finished");
         Ok(report)

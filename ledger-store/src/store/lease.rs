@@ -17,7 +17,10 @@ impl<'a, T> Lease<'a, T> {
     /// Takes the component; fails only if another lease is outstanding (the gate prevents it).
     pub(crate) fn take(slot: &'a RefCell<Option<T>>) -> Result<Self, StoreError> {
         let value = slot.borrow_mut().take().ok_or(StoreError::Poisoned)?;
-        Ok(Self { slot, value: Some(value) })
+        Ok(Self {
+            slot,
+            value: Some(value),
+        })
     }
 }
 
@@ -25,13 +28,17 @@ impl<T> Deref for Lease<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
         // The value is only taken out in `drop`.
-        self.value.as_ref().unwrap_or_else(|| unreachable!("lease value present until drop"))
+        self.value
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("lease value present until drop"))
     }
 }
 
 impl<T> DerefMut for Lease<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.value.as_mut().unwrap_or_else(|| unreachable!("lease value present until drop"))
+        self.value
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("lease value present until drop"))
     }
 }
 

@@ -16,7 +16,11 @@ pub const ENTRY_BODY_BYTES_MIN: usize = 32;
 impl<D: DurableDir> LedgerStore<D> {
     /// Returns the ledger's state, creating the ledger with `master_key` if it is unknown.
     /// [`StoreError::KeyMismatch`] if it exists with another key.
-    pub fn get_or_create_ledger(&self, ledger_id: LedgerId, master_key: &MasterKey) -> Result<LedgerState, StoreError> {
+    pub fn get_or_create_ledger(
+        &self,
+        ledger_id: LedgerId,
+        master_key: &MasterKey,
+    ) -> Result<LedgerState, StoreError> {
         let mut states = self.states.borrow_mut();
         if let Some(state) = states.get(&ledger_id) {
             if &state.master_key != master_key {
@@ -50,7 +54,9 @@ impl<D: DurableDir> LedgerStore<D> {
     pub fn set_fenced(&self, ledger_id: LedgerId) -> Result<bool, StoreError> {
         self.check_not_poisoned()?;
         let mut states = self.states.borrow_mut();
-        let state = states.get_mut(&ledger_id).ok_or(StoreError::NoLedger { ledger_id })?;
+        let state = states
+            .get_mut(&ledger_id)
+            .ok_or(StoreError::NoLedger { ledger_id })?;
         if state.fenced {
             return Ok(false);
         }
@@ -63,10 +69,16 @@ impl<D: DurableDir> LedgerStore<D> {
     pub fn set_explicit_lac(&self, ledger_id: LedgerId, blob: &[u8]) -> Result<(), StoreError> {
         self.check_not_poisoned()?;
         if blob.len() > self.config.explicit_lac_bytes_max {
-            return Err(StoreError::InvalidEntry { ledger_id, entry_id: -1, reason: "explicit LAC blob too long" });
+            return Err(StoreError::InvalidEntry {
+                ledger_id,
+                entry_id: -1,
+                reason: "explicit LAC blob too long",
+            });
         }
         let mut states = self.states.borrow_mut();
-        let state = states.get_mut(&ledger_id).ok_or(StoreError::NoLedger { ledger_id })?;
+        let state = states
+            .get_mut(&ledger_id)
+            .ok_or(StoreError::NoLedger { ledger_id })?;
         state.explicit_lac = Some(blob.to_vec());
         self.states_dirty.set(true);
         Ok(())
@@ -75,25 +87,47 @@ impl<D: DurableDir> LedgerStore<D> {
     /// Accepts an entry body (stored byte-identical). Idempotent: adding an (ledger, entry) that
     /// is already cached or indexed changes nothing (the first body wins; the protocol never
     /// sends two bodies for one entry). [`StoreError::WriteCacheFull`] asks the caller to flush.
-    pub fn add_entry(&self, ledger_id: LedgerId, entry_id: EntryId, body: Bytes) -> Result<(), StoreError> {
+    pub fn add_entry(
+        &self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+        body: Bytes,
+    ) -> Result<(), StoreError> {
         self.check_not_poisoned()?;
         if entry_id < 0 {
-            return Err(StoreError::InvalidEntry { ledger_id, entry_id, reason: "negative entry id" });
+            return Err(StoreError::InvalidEntry {
+                ledger_id,
+                entry_id,
+                reason: "negative entry id",
+            });
         }
         if body.len() < ENTRY_BODY_BYTES_MIN {
-            return Err(StoreError::InvalidEntry { ledger_id, entry_id, reason: "body shorter than 32 bytes" });
+            return Err(StoreError::InvalidEntry {
+                ledger_id,
+                entry_id,
+                reason: "body shorter than 32 bytes",
+            });
         }
         if body.len() > self.config.entry_bytes_max {
-            return Err(StoreError::InvalidEntry { ledger_id, entry_id, reason: "body longer than entry_bytes_max" });
+            return Err(StoreError::InvalidEntry {
+                ledger_id,
+                entry_id,
+                reason: "body longer than entry_bytes_max",
+            });
         }
         if !self.ledger_exists(ledger_id) {
             return Err(StoreError::NoLedger { ledger_id });
         }
         let lac = body_last_add_confirmed(&body);
         if self.indexed_location(ledger_id, entry_id).is_none() {
-            let inserted = self.write_cache.borrow_mut().insert(ledger_id, entry_id, body);
+            let inserted = self
+                .write_cache
+                .borrow_mut()
+                .insert(ledger_id, entry_id, body);
             if inserted == CacheInsert::Full {
-                return Err(StoreError::WriteCacheFull { cache_bytes_max: self.config.write_cache_bytes_max });
+                return Err(StoreError::WriteCacheFull {
+                    cache_bytes_max: self.config.write_cache_bytes_max,
+                });
             }
         }
         if let Some(lac) = lac {
@@ -123,7 +157,11 @@ impl<D: DurableDir> LedgerStore<D> {
             return Err(StoreError::NoLedger { ledger_id });
         }
         let cached = self.write_cache.borrow().last_entry(ledger_id);
-        let indexed = if self.index_visible(ledger_id) { self.index.borrow().last_entry(ledger_id) } else { None };
+        let indexed = if self.index_visible(ledger_id) {
+            self.index.borrow().last_entry(ledger_id)
+        } else {
+            None
+        };
         Ok(cached.max(indexed))
     }
 
@@ -132,7 +170,11 @@ impl<D: DurableDir> LedgerStore<D> {
         if !self.ledger_exists(ledger_id) {
             return Err(StoreError::NoLedger { ledger_id });
         }
-        let mut ids = if self.index_visible(ledger_id) { self.index.borrow().entry_ids(ledger_id) } else { Vec::new() };
+        let mut ids = if self.index_visible(ledger_id) {
+            self.index.borrow().entry_ids(ledger_id)
+        } else {
+            Vec::new()
+        };
         ids.extend(self.write_cache.borrow().entry_ids(ledger_id));
         ids.sort_unstable();
         ids.dedup();
@@ -146,7 +188,11 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// The indexed location of an entry, if the index speaks for its ledger.
-    pub(super) fn indexed_location(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<types::EntryLocation> {
+    pub(super) fn indexed_location(
+        &self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+    ) -> Option<types::EntryLocation> {
         if !self.index_visible(ledger_id) {
             return None;
         }

@@ -24,7 +24,10 @@ use crate::error::StoreError;
 use crate::gate::Gate;
 use crate::index::journal::{self, IndexJournal};
 use crate::index::memory::MemoryIndex;
-use crate::index::{journal_file_name, parse_journal_file_name, parse_snapshot_file_name, snapshot, snapshot_file_name};
+use crate::index::{
+    journal_file_name, parse_journal_file_name, parse_snapshot_file_name, snapshot,
+    snapshot_file_name,
+};
 use crate::read_cache::ReadCache;
 use crate::state_file;
 use crate::write_cache::WriteCache;
@@ -50,7 +53,12 @@ impl<D: DurableDir> LedgerStore<D> {
         let states = state_file::load(&dir).await?;
         let loaded = load_index(&dir, &names).await?;
         let mut logs = BTreeMap::new();
-        let mut next_log_id = loaded.next_log_id.max(loaded.index.max_log_id().map_or(0, |id| id.saturating_add(1)));
+        let mut next_log_id = loaded.next_log_id.max(
+            loaded
+                .index
+                .max_log_id()
+                .map_or(0, |id| id.saturating_add(1)),
+        );
         for name in &names {
             if let Some(log_id) = parse_log_file_name(name) {
                 let file = dir.open_file(name).await?;
@@ -58,19 +66,32 @@ impl<D: DurableDir> LedgerStore<D> {
                 next_log_id = next_log_id.max(log_id.saturating_add(1));
             }
         }
-        let pending_deletions: BTreeSet<_> =
-            loaded.index.ledger_ids().into_iter().filter(|ledger_id| !states.contains_key(ledger_id)).collect();
+        let pending_deletions: BTreeSet<_> = loaded
+            .index
+            .ledger_ids()
+            .into_iter()
+            .filter(|ledger_id| !states.contains_key(ledger_id))
+            .collect();
         for ledger_id in loaded.index.ledger_ids() {
             if pending_deletions.contains(&ledger_id) {
                 continue;
             }
             for log_id in loaded.index.logs_of(ledger_id) {
                 if !logs.contains_key(&log_id) {
-                    return Err(StoreError::corrupt(&log_file_name(log_id), 0, "entry log named by the index is missing"));
+                    return Err(StoreError::corrupt(
+                        &log_file_name(log_id),
+                        0,
+                        "entry log named by the index is missing",
+                    ));
                 }
             }
         }
-        tracing::info!(ledgers = states.len(), entries = loaded.index.entry_count(), logs = logs.len(), "ledger store opened");
+        tracing::info!(
+            ledgers = states.len(),
+            entries = loaded.index.entry_count(),
+            logs = logs.len(),
+            "ledger store opened"
+        );
         let limits = WriterLimits {
             log_bytes_max: config.entry_log_bytes_max,
             prealloc_bytes: config.entry_log_prealloc_bytes,
@@ -100,8 +121,14 @@ impl<D: DurableDir> LedgerStore<D> {
 
 /// Loads the newest snapshot and replays the journals of its generation and later.
 async fn load_index<D: DurableDir>(dir: &D, names: &[String]) -> Result<LoadedIndex, StoreError> {
-    let snapshot_gen = names.iter().filter_map(|name| parse_snapshot_file_name(name)).max();
-    let mut journal_gens: Vec<u64> = names.iter().filter_map(|name| parse_journal_file_name(name)).collect();
+    let snapshot_gen = names
+        .iter()
+        .filter_map(|name| parse_snapshot_file_name(name))
+        .max();
+    let mut journal_gens: Vec<u64> = names
+        .iter()
+        .filter_map(|name| parse_journal_file_name(name))
+        .collect();
     journal_gens.sort_unstable();
     let mut index = MemoryIndex::default();
     let mut seq = 0;
@@ -131,8 +158,17 @@ async fn load_index<D: DurableDir>(dir: &D, names: &[String]) -> Result<LoadedIn
         }
         journal_bytes += size_bytes;
     }
-    let journal_gen = journal_gens.last().map_or(base_gen, |&last| last.saturating_add(1).max(base_gen));
-    Ok(LoadedIndex { index, seq, next_log_id, journal_gen, journal_bytes, snapshot_gen: base_gen })
+    let journal_gen = journal_gens
+        .last()
+        .map_or(base_gen, |&last| last.saturating_add(1).max(base_gen));
+    Ok(LoadedIndex {
+        index,
+        seq,
+        next_log_id,
+        journal_gen,
+        journal_bytes,
+        snapshot_gen: base_gen,
+    })
 }
 
 async fn remove_if_present<D: DurableDir>(dir: &D, name: &str) -> Result<(), StoreError> {

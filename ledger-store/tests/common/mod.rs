@@ -21,7 +21,9 @@ pub fn body(ledger_id: i64, entry_id: i64, payload_bytes: usize) -> Bytes {
     out.extend_from_slice(&entry_id.to_be_bytes());
     out.extend_from_slice(&(entry_id - 1).to_be_bytes());
     out.extend_from_slice(&(payload_bytes as i64).to_be_bytes());
-    out.extend((0..payload_bytes).map(|i| (ledger_id as usize * 31 + entry_id as usize * 7 + i) as u8));
+    out.extend(
+        (0..payload_bytes).map(|i| (ledger_id as usize * 31 + entry_id as usize * 7 + i) as u8),
+    );
     Bytes::from(out)
 }
 
@@ -54,23 +56,40 @@ pub fn small_config() -> StoreConfig {
 
 /// Opens the store in the test directory of `disk`.
 pub fn open(disk: &FaultyDisk, config: StoreConfig) -> LedgerStore<FaultyDir> {
-    futures_lite::future::block_on(LedgerStore::open(disk.dir(DIR), config)).unwrap()
+    futures_lite::future::block_on(LedgerStore::open(disk.dir(DIR), config))
+        .expect("open the store")
 }
 
 /// Adds entries `entries` of `ledger_id` (creating the ledger), with the workload's bodies.
 pub fn add_entries(store: &LedgerStore<FaultyDir>, ledger_id: i64, entries: std::ops::Range<i64>) {
-    store.get_or_create_ledger(ledger_id, &key(ledger_id)).unwrap();
+    store
+        .get_or_create_ledger(ledger_id, &key(ledger_id))
+        .expect("create the ledger");
     for entry_id in entries {
-        store.add_entry(ledger_id, entry_id, body(ledger_id, entry_id, payload_bytes(ledger_id, entry_id))).unwrap();
+        store
+            .add_entry(
+                ledger_id,
+                entry_id,
+                body(ledger_id, entry_id, payload_bytes(ledger_id, entry_id)),
+            )
+            .expect("add the entry");
     }
 }
 
 /// Asserts that entries `entries` of `ledger_id` read back byte-identical.
-pub fn assert_entries(store: &LedgerStore<FaultyDir>, ledger_id: i64, entries: std::ops::Range<i64>) {
+pub fn assert_entries(
+    store: &LedgerStore<FaultyDir>,
+    ledger_id: i64,
+    entries: std::ops::Range<i64>,
+) {
     for entry_id in entries {
         let read = futures_lite::future::block_on(store.read_entry(ledger_id, entry_id))
             .unwrap_or_else(|error| panic!("ledger {ledger_id} entry {entry_id}: {error}"));
-        assert_eq!(read, body(ledger_id, entry_id, payload_bytes(ledger_id, entry_id)), "ledger {ledger_id} entry {entry_id}");
+        assert_eq!(
+            read,
+            body(ledger_id, entry_id, payload_bytes(ledger_id, entry_id)),
+            "ledger {ledger_id} entry {entry_id}"
+        );
     }
 }
 
