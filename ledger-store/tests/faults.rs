@@ -174,3 +174,35 @@ fn failed_directory_sync_during_flush_poisons_the_store() {
     ));
     assert!(store.is_poisoned());
 }
+
+#[test]
+fn enospc_on_the_index_journal_or_state_file_fails_the_flush_and_a_retry_succeeds() {
+    for path in [".journal", "ledgers.state"] {
+        let disk = FaultyDisk::new();
+        let store = open(&disk, small_config());
+        add_entries(&store, 1, 0..20);
+        block_on(store.flush()).unwrap();
+        add_entries(&store, 2, 0..20);
+        store.set_fenced(1).unwrap();
+        disk.inject(Fault::once(path, FaultOp::Write, InjectedError::NoSpace));
+        assert!(
+            matches!(block_on(store.flush()), Err(StoreError::NoSpace(_))),
+            "{path}"
+        );
+        assert!(!store.is_poisoned());
+        let retry = block_on(store.flush()).unwrap();
+        assert!(
+            retry.state_written,
+            "{path}: the state change is still pending after the failure"
+        );
+        assert_eq!(retry.entries_flushed, 20);
+        drop(store);
+        let store = open(&disk.crash_image(TornWrites::None), small_config());
+        assert_entries(&store, 1, 0..20);
+        assert_entries(&store, 2, 0..20);
+        assert!(store.ledger_state(1).unwrap().fenced);
+        // The first attempt's entry-log bytes are garbage: GC or compaction reclaims them later.
+        block_on(store.gc()).unwrap();
+        assert_entries(&store, 2, 0..20);
+    }
+}

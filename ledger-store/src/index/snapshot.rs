@@ -8,7 +8,7 @@
 //! - A snapshot is visible under its final name only once all its bytes are durable, so any
 //!   damage found while loading it is corruption, never a torn write.
 //! - The records are copied out of the index before the first await and the snapshot is encoded
-//!   in memory (about 64 bytes per entry, transient), so no borrow of the store is held while it
+//!   in memory (about 72 bytes per entry, transient), so no borrow of the store is held while it
 //!   is written.
 
 use disk::{DiskError, DurableDir, DurableFile};

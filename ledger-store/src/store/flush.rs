@@ -56,9 +56,8 @@ impl<D: DurableDir> LedgerStore<D> {
         self.check_not_poisoned()?;
         let entries = self.write_cache.borrow_mut().start_flush();
         let deletions: Vec<LedgerId> = self.pending_deletions.borrow().iter().copied().collect();
-        let state_bytes = self
-            .states_dirty
-            .replace(false)
+        let states_version = self.states_version.get();
+        let state_bytes = (states_version != self.states_durable_version.get())
             .then(|| ledger_state::encode(&self.states.borrow()));
         let mut records: Vec<IndexRecord> = deletions
             .iter()
@@ -74,13 +73,9 @@ impl<D: DurableDir> LedgerStore<D> {
         };
         let bytes_flushed = match result {
             Ok(bytes) => bytes,
-            Err(error) => {
-                if state_bytes.is_some() {
-                    self.states_dirty.set(true);
-                }
-                return Err(self.note_error(error));
-            }
+            Err(error) => return Err(self.note_error(error)),
         };
+        self.states_durable_version.set(states_version);
         {
             let mut pending = self.pending_deletions.borrow_mut();
             for ledger_id in &deletions {

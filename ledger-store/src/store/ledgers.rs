@@ -31,7 +31,7 @@ impl<D: DurableDir> LedgerStore<D> {
         self.check_not_poisoned()?;
         let state = LedgerState::new(*master_key);
         states.insert(ledger_id, state.clone());
-        self.states_dirty.set(true);
+        self.mark_states_changed();
         Ok(state)
     }
 
@@ -61,7 +61,7 @@ impl<D: DurableDir> LedgerStore<D> {
             return Ok(false);
         }
         state.fenced = true;
-        self.states_dirty.set(true);
+        self.mark_states_changed();
         Ok(true)
     }
 
@@ -80,7 +80,7 @@ impl<D: DurableDir> LedgerStore<D> {
             .get_mut(&ledger_id)
             .ok_or(StoreError::NoLedger { ledger_id })?;
         state.explicit_lac = Some(blob.to_vec());
-        self.states_dirty.set(true);
+        self.mark_states_changed();
         Ok(())
     }
 
@@ -135,7 +135,7 @@ impl<D: DurableDir> LedgerStore<D> {
             if let Some(state) = states.get_mut(&ledger_id) {
                 if lac > state.last_add_confirmed {
                     state.last_add_confirmed = lac;
-                    self.states_dirty.set(true);
+                    self.mark_states_changed();
                 }
             }
         }
@@ -206,7 +206,7 @@ impl<D: DurableDir> LedgerStore<D> {
         if self.states.borrow_mut().remove(&ledger_id).is_none() {
             return Ok(false);
         }
-        self.states_dirty.set(true);
+        self.mark_states_changed();
         self.pending_deletions.borrow_mut().insert(ledger_id);
         self.write_cache.borrow_mut().remove_ledger(ledger_id);
         self.read_cache.borrow_mut().remove_ledger(ledger_id);

@@ -58,8 +58,11 @@ pub struct LedgerStore<D: DurableDir> {
     gate: Gate,
     poisoned: Cell<bool>,
     states: RefCell<BTreeMap<LedgerId, LedgerState>>,
-    /// Whether `states` changed since the last state file written (or being written).
-    states_dirty: Cell<bool>,
+    /// Bumped on every change of `states`.
+    states_version: Cell<u64>,
+    /// The `states_version` that the durable `ledgers.state` reflects. Only a successful flush
+    /// advances it, so a failed or cancelled flush leaves the changes pending.
+    states_durable_version: Cell<u64>,
     /// Ledgers deleted whose index tombstone is not durable yet.
     pending_deletions: RefCell<BTreeSet<LedgerId>>,
     write_cache: RefCell<WriteCache>,
@@ -103,6 +106,10 @@ impl<D: DurableDir> LedgerStore<D> {
     /// Bytes of entry bodies in the (active, flushing) write-cache halves.
     pub fn write_cache_bytes(&self) -> (u64, u64) {
         self.write_cache.borrow().bytes()
+    }
+
+    fn mark_states_changed(&self) {
+        self.states_version.set(self.states_version.get() + 1);
     }
 
     fn check_not_poisoned(&self) -> Result<(), StoreError> {
