@@ -16,7 +16,7 @@
 //! Map: [`frame`] splits streams into frames, [`detect`] picks v2 or v3 from the first frame,
 //! [`v2`] and [`v3`] decode and encode messages, [`status`] maps result codes between them,
 //! [`entry`], [`lac`], [`digest`] and [`keys`] build and verify digest-protected bodies, and
-//! [`availability`] handles the GET_LIST_OF_ENTRIES_OF_LEDGER bitmap-like encoding.
+//! [`availability`] handles the run-length encoding of GET_LIST_OF_ENTRIES_OF_LEDGER answers.
 
 #![deny(unsafe_code)]
 
