@@ -199,7 +199,10 @@ fn crash_at_every_sync_point(torn: impl Fn(u64) -> Vec<TornWrites> + 'static) ->
             &format!("sync point {point} {mode:?}"),
         );
     }
-    println!("crash test: {points} sync points, {} crash images checked", images.len());
+    println!(
+        "crash test: {points} sync points, {} crash images checked",
+        images.len()
+    );
     // And the clean end state.
     check_image(
         &disk.crash_image(TornWrites::None),
