@@ -14,8 +14,9 @@
 //!   the error was a failed fsync ([`StoreError::SyncFailed`]), after which the store is poisoned:
 //!   writes and flushes return [`StoreError::Poisoned`] until it is reopened, which recovers the
 //!   state of the last completed flush (the journal replays the rest).
-//! - Reopening after a crash yields exactly the state of some flush at or after the last one that
-//!   returned `Ok`; nothing corrupt is ever returned by a read (checksums are verified).
+//! - Reopening after a crash yields at least everything of the last flush that returned `Ok`
+//!   (later changes may be present, in whole entries); nothing corrupt is ever returned by a read
+//!   (checksums are verified).
 //!
 //! Maintenance operations (flush, GC, compaction steps) are serialised by one [`Gate`]; only the
 //! gate holder touches the writer, the index journal, or the in-memory index.
