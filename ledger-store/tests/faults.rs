@@ -206,3 +206,46 @@ fn enospc_on_the_index_journal_or_state_file_fails_the_flush_and_a_retry_succeed
         assert_entries(&store, 2, 0..20);
     }
 }
+
+#[test]
+fn failed_fsync_during_compaction_poisons_the_store_and_reopen_keeps_every_live_entry() {
+    let disk = FaultyDisk::new();
+    let store = open(&disk, small_config());
+    for ledger_id in 0..10 {
+        add_entries(&store, ledger_id, 0..30);
+    }
+    block_on(store.flush()).unwrap();
+    for ledger_id in (0..10).filter(|id| id % 2 == 0) {
+        store.delete_ledger(ledger_id).unwrap();
+    }
+    block_on(store.flush()).unwrap();
+    disk.inject(Fault::once(
+        ".entrylog",
+        FaultOp::Sync,
+        InjectedError::SyncFailed,
+    ));
+    let sleep = RecordingSleep::default();
+    let result = block_on(store.compact(0.9, ledger_store::CompactionRate::Unlimited, &sleep));
+    assert!(
+        matches!(result, Err(StoreError::SyncFailed(_))),
+        "{result:?}"
+    );
+    assert!(store.is_poisoned());
+    assert_eq!(block_on(store.gc()), Err(StoreError::Poisoned));
+    drop(store);
+    for image in [
+        disk.crash_image(TornWrites::None),
+        disk.crash_image(TornWrites::Seeded(5)),
+    ] {
+        let store = open(&image, small_config());
+        for ledger_id in (0..10).filter(|id| id % 2 == 1) {
+            assert_entries(&store, ledger_id, 0..30);
+        }
+        let report =
+            block_on(store.compact(0.9, ledger_store::CompactionRate::Unlimited, &sleep)).unwrap();
+        assert!(report.logs_compacted > 0);
+        for ledger_id in (0..10).filter(|id| id % 2 == 1) {
+            assert_entries(&store, ledger_id, 0..30);
+        }
+    }
+}
