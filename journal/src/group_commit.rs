@@ -17,6 +17,7 @@
 //!   are durable before any record is written into it.
 //! - Any write, allocate or fsync error poisons the journal (see `error.rs`).
 
+use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -47,33 +48,148 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         written.and(synced)
     }
 
+    /// Takes batches and writes them, encoding the next batch while the previous write is in
+    /// flight (at most one write in flight, so writes complete and publish in file order).
     async fn write_loop(&self) -> Result<(), JournalError> {
-        let mut buffer = Vec::with_capacity(self.config.batch_bytes_max + 2 * self.alignment_bytes);
+        let capacity = self.config.batch_bytes_max + 2 * self.alignment_bytes;
+        let mut spare = Vec::with_capacity(capacity);
         let mut batch = Vec::new();
+        let mut in_flight = None;
         let result = loop {
+            if in_flight.is_some() && self.state().queue.is_empty() {
+                // Nothing to encode meanwhile: finish the write so the sync loop can cover it.
+                if let Err(error) = self.finish_write(&mut in_flight, &mut spare).await {
+                    break Err(error);
+                }
+                continue;
+            }
             match self.wait_for_records().await {
                 Wake::Records => {}
-                Wake::Closed => break Ok(()),
-                Wake::Poisoned(error) => break Err(error),
+                Wake::Closed => break self.finish_write(&mut in_flight, &mut spare).await,
+                Wake::Poisoned(error) => {
+                    fail_batch(in_flight.take().map(|flight: InFlight<_>| flight.batch), &error);
+                    break Err(error);
+                }
             }
             if self.config.group_wait_max_us > 0 {
                 let wait = Duration::from_micros(self.config.group_wait_max_us);
                 future::or(self.sleep.sleep(wait), self.wait_for_full_batch()).await;
             }
             self.take_batch(&mut batch);
-            if let Err(error) = self.write_batch(&mut batch, &mut buffer).await {
-                self.poison(&error);
-                // The failed batch left the queue already; its appenders hear the same error.
-                for queued in batch.drain(..) {
-                    queued.waiter.complete(Err(error.clone()));
+            if self.needs_rollover(&batch) {
+                let rolled = match self.finish_write(&mut in_flight, &mut spare).await {
+                    Ok(()) => self.roll_over().await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = rolled {
+                    self.poison(&error);
+                    fail_batch(Some(std::mem::take(&mut batch)), &error);
+                    break Err(error);
                 }
-                break Err(error);
+            }
+            let mut buffer = std::mem::take(&mut spare);
+            let prepared = self.prepare_batch(&mut batch, &mut buffer).await;
+            let finished = self.finish_write(&mut in_flight, &mut spare).await;
+            let started = match (prepared, finished) {
+                (Ok(layout), Ok(())) => self.start_write(layout, std::mem::take(&mut batch), buffer).await,
+                (Err(error), _) | (_, Err(error)) => Err(error),
+            };
+            match started {
+                Ok(flight) => in_flight = Some(flight),
+                Err(error) => {
+                    self.poison(&error);
+                    fail_batch(Some(std::mem::take(&mut batch)), &error);
+                    break Err(error);
+                }
             }
         };
         let mut state = self.state_mut();
         state.writer_done = true;
         wake_all(&mut state);
         result
+    }
+
+    fn needs_rollover(&self, batch: &[Queued]) -> bool {
+        let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
+        let unpadded_bytes = (BATCH_MARK_BYTES + records_bytes) as u64;
+        let offset = self.state().write_offset_bytes;
+        offset > self.alignment_bytes as u64
+            && offset + unpadded_bytes + self.alignment_bytes as u64 > self.config.file_bytes_max
+    }
+
+    /// Encodes the batch at the next write offset (reserving its bytes) and preallocates.
+    async fn prepare_batch(&self, batch: &mut [Queued], buffer: &mut Vec<u8>) -> Result<Prepared<D::File>, JournalError> {
+        let (file, journal_id, offset, durable_offset) = {
+            let state = self.state();
+            let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
+                state.durable_pos.offset_bytes
+            } else {
+                self.alignment_bytes as u64
+            };
+            (Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
+        };
+        let layout = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer);
+        let batch_end = offset + layout.batch_bytes as u64;
+        self.preallocate(&file, batch_end).await?;
+        self.state_mut().write_offset_bytes = batch_end;
+        Ok(Prepared { file, journal_id, offset, layout })
+    }
+
+    /// Starts the write of a prepared batch (polling it once, so it is on its way) and returns
+    /// it in flight.
+    async fn start_write(
+        &self,
+        prepared: Prepared<D::File>,
+        batch: Vec<Queued>,
+        buffer: Vec<u8>,
+    ) -> Result<InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, Vec<u8>)>>, JournalError> {
+        let Prepared { file, journal_id, offset, layout } = prepared;
+        let start = buffer.len() - layout.batch_bytes;
+        let mut future = Box::pin(async move {
+            let result = file.write_at(offset, &buffer[start..]).await;
+            (result, buffer)
+        });
+        let done = future::poll_once(&mut future).await;
+        Ok(InFlight { future, done, batch, journal_id, batch_end: offset + layout.batch_bytes as u64, layout })
+    }
+
+    /// Waits for the write in flight, if any, and publishes it: `written_pos` advances and its
+    /// records wait for the next sync. Returns its buffer to `spare`.
+    async fn finish_write<Fut>(&self, in_flight: &mut Option<InFlight<Fut>>, spare: &mut Vec<u8>) -> Result<(), JournalError>
+    where
+        Fut: std::future::Future<Output = (Result<(), disk::DiskError>, Vec<u8>)>,
+    {
+        let Some(mut flight) = in_flight.take() else {
+            return Ok(());
+        };
+        let (result, buffer) = match flight.done.take() {
+            Some(done) => done,
+            None => flight.future.as_mut().await,
+        };
+        *spare = buffer;
+        if let Err(error) = result.map_err(disk_error) {
+            self.poison(&error);
+            fail_batch(Some(flight.batch), &error);
+            return Err(error);
+        }
+        let mut state = self.state_mut();
+        if let Some(cause) = state.poisoned.clone() {
+            // The sync loop failed while this write was in flight: acknowledge nothing.
+            drop(state);
+            fail_batch(Some(flight.batch), &JournalError::Poisoned { cause });
+            return Err(JournalError::Poisoned { cause: "fsync failed while a write was in flight".to_owned() });
+        }
+        let journal_id = flight.journal_id;
+        for (queued, end) in flight.batch.drain(..).zip(flight.layout.record_ends) {
+            state.unsynced.push_back((JournalPos::new(journal_id, end), queued.waiter));
+        }
+        state.written_pos = JournalPos::new(journal_id, flight.batch_end);
+        state.stats.batches += 1;
+        state.stats.bytes_written += flight.layout.batch_bytes as u64;
+        if let Some(waker) = state.syncer_waker.take() {
+            waker.wake();
+        }
+        Ok(())
     }
 
     async fn wait_for_records(&self) -> Wake {
@@ -126,52 +242,6 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         }
     }
 
-    /// Encodes, preallocates, writes and publishes one batch. On error the batch's waiters are
-    /// failed by the caller's poison.
-    async fn write_batch(&self, batch: &mut Vec<Queued>, buffer: &mut Vec<u8>) -> Result<(), JournalError> {
-        let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
-        let unpadded_bytes = (BATCH_MARK_BYTES + records_bytes) as u64;
-        let offset = self.state().write_offset_bytes;
-        let records_start = self.alignment_bytes as u64;
-        if offset > records_start && offset + unpadded_bytes + self.alignment_bytes as u64 > self.config.file_bytes_max {
-            self.roll_over().await?;
-        }
-        let (file, journal_id, offset, durable_offset) = {
-            let state = self.state();
-            let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
-                state.durable_pos.offset_bytes
-            } else {
-                records_start
-            };
-            (std::rc::Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
-        };
-        let ends = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer);
-        let start = buffer.len() - ends.batch_bytes;
-        let batch_end = offset + ends.batch_bytes as u64;
-        self.preallocate(&file, batch_end).await?;
-        file.write_at(offset, &buffer[start..]).await.map_err(disk_error)?;
-        let mut state = self.state_mut();
-        if state.poisoned.is_some() {
-            // The sync loop failed while this write was in flight; the poison already failed
-            // everything queued before, and the caller will not see this batch acknowledged.
-            for queued in batch.drain(..) {
-                queued.waiter.complete(Err(JournalError::Poisoned { cause: "earlier failure".to_owned() }));
-            }
-            return Ok(());
-        }
-        for (queued, end) in batch.drain(..).zip(ends.record_ends) {
-            state.unsynced.push_back((JournalPos::new(journal_id, end), queued.waiter));
-        }
-        state.write_offset_bytes = batch_end;
-        state.written_pos = JournalPos::new(journal_id, batch_end);
-        state.stats.batches += 1;
-        state.stats.bytes_written += ends.batch_bytes as u64;
-        if let Some(waker) = state.syncer_waker.take() {
-            waker.wake();
-        }
-        Ok(())
-    }
-
     async fn preallocate(&self, file: &D::File, end_bytes: u64) -> Result<(), JournalError> {
         let allocated = self.state().allocated_bytes;
         if end_bytes <= allocated {
@@ -205,7 +275,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         }
         let mut state = self.state_mut();
         let start = JournalPos::new(next_id, alignment_bytes as u64);
-        state.file = std::rc::Rc::new(file);
+        state.file = Rc::new(file);
         state.write_offset_bytes = start.offset_bytes;
         state.allocated_bytes = self.config.preallocate_step_bytes;
         state.written_pos = start;
@@ -221,7 +291,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                     return Poll::Ready(Err(JournalError::Poisoned { cause: cause.clone() }));
                 }
                 if state.written_pos > state.durable_pos {
-                    return Poll::Ready(Ok(Some((state.written_pos, std::rc::Rc::clone(&state.file)))));
+                    return Poll::Ready(Ok(Some((state.written_pos, Rc::clone(&state.file)))));
                 }
                 if state.writer_done {
                     return Poll::Ready(Ok(None));
@@ -289,6 +359,32 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         for waiter in failed {
             waiter.complete(Err(error.clone()));
         }
+    }
+}
+
+/// A batch encoded and reserved in the file, not yet written.
+struct Prepared<F> {
+    file: Rc<F>,
+    journal_id: u64,
+    offset: u64,
+    layout: BatchLayout,
+}
+
+/// A batch whose write was started.
+struct InFlight<Fut: std::future::Future> {
+    future: std::pin::Pin<Box<Fut>>,
+    /// The output, when the write completed at its first poll.
+    done: Option<Fut::Output>,
+    batch: Vec<Queued>,
+    journal_id: u64,
+    batch_end: u64,
+    layout: BatchLayout,
+}
+
+/// Completes every waiter of a batch that left the queue with `error`.
+fn fail_batch(batch: Option<Vec<Queued>>, error: &JournalError) {
+    for queued in batch.into_iter().flatten() {
+        queued.waiter.complete(Err(error.clone()));
     }
 }
 

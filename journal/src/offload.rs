@@ -1,31 +1,65 @@
-//! [`SyncOffloadDir`]: runs every file `sync` (fdatasync) on a dedicated sync thread, so a journal
-//! driven on one thread with blocking I/O can write the next batch while the previous fsync is in
-//! flight (the pipelined group commit, without io_uring).
+//! [`SyncOffloadDir`]: runs every file `write_at` on a dedicated write thread and every `sync`
+//! (fdatasync) on a dedicated sync thread, so a journal driven on one thread with blocking I/O
+//! encodes the next batch while the previous write is in flight, and writes while the previous
+//! fsync is in flight (the pipelined group commit, without io_uring).
 //!
 //! It wraps any file layer whose files can move to another thread (for example
-//! `disk::posix::PosixDir`, whose futures are ready at first poll); `write_at`, `read_at`,
-//! `allocate` and the directory operations run where they are called.
+//! `disk::posix::PosixDir`, whose futures are ready at first poll); `read_at`, `allocate` and
+//! the directory operations run where they are called.
+//! A write copies the caller's bytes into an aligned buffer first (the caller's slice cannot
+//! cross threads); the copy runs at the first poll of `write_at`.
 //!
 //! Invariants:
 //! - A sync sent to the sync thread starts after every `write_at` that completed before `sync`
 //!   was called (the sync thread only starts it after the request is queued), which is the
 //!   `DurableFile::sync` contract.
-//! - Syncs run one at a time, in request order.
-//! - The sync thread ends when the last handle is dropped.
+//! - Writes run one at a time in request order; so do syncs.
+//! - Both threads end when the last handle is dropped.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam::channel::{unbounded, Sender};
-use disk::{DiskError, DurableDir, DurableFile};
+use disk::{AlignedBuffer, DiskError, DurableDir, DurableFile};
 
 use crate::completion::{Completion, CompletionFuture};
 
 type SyncJob = Box<dyn FnOnce() + Send>;
 
+struct IoThreads {
+    write: SyncThread,
+    sync: SyncThread,
+}
+
 struct SyncThread {
     sender: Option<Sender<SyncJob>>,
     handle: Option<JoinHandle<()>>,
+}
+
+impl SyncThread {
+    fn spawn(name: &str) -> Result<Self, DiskError> {
+        let (sender, receiver) = unbounded::<SyncJob>();
+        let handle = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                for job in receiver {
+                    job();
+                }
+            })
+            .map_err(|error| DiskError::Io { path: name.to_owned(), operation: "spawn I/O thread", message: error.to_string() })?;
+        Ok(SyncThread { sender: Some(sender), handle: Some(handle) })
+    }
+
+    /// Runs `job` on the thread and awaits its result.
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static, stopped: T) -> T {
+        let completion = Completion::new();
+        let done = Arc::clone(&completion);
+        let job: SyncJob = Box::new(move || done.complete(job()));
+        match &self.sender {
+            Some(sender) if sender.send(job).is_ok() => CompletionFuture(completion).await,
+            _ => stopped,
+        }
+    }
 }
 
 impl Drop for SyncThread {
@@ -41,29 +75,21 @@ impl Drop for SyncThread {
 /// A directory whose files sync on a dedicated thread.
 pub struct SyncOffloadDir<D> {
     inner: D,
-    sync_thread: Arc<SyncThread>,
+    sync_thread: Arc<IoThreads>,
 }
 
 /// A file of a [`SyncOffloadDir`].
 pub struct SyncOffloadFile<F> {
     inner: F,
-    sync_thread: Arc<SyncThread>,
+    sync_thread: Arc<IoThreads>,
 }
 
 impl<D> SyncOffloadDir<D> {
-    /// Wraps `inner`, starting the sync thread (named `name`).
+    /// Wraps `inner`, starting the write thread (`name-w`) and the sync thread (`name-s`).
     pub fn new(inner: D, name: &str) -> Result<Self, DiskError> {
-        let (sender, receiver) = unbounded::<SyncJob>();
-        let handle = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                for job in receiver {
-                    job();
-                }
-            })
-            .map_err(|error| DiskError::Io { path: name.to_owned(), operation: "spawn sync thread", message: error.to_string() })?;
-        let sync_thread = Arc::new(SyncThread { sender: Some(sender), handle: Some(handle) });
-        Ok(Self { inner, sync_thread })
+        let write = SyncThread::spawn(&format!("{name}-w"))?;
+        let sync = SyncThread::spawn(&format!("{name}-s"))?;
+        Ok(Self { inner, sync_thread: Arc::new(IoThreads { write, sync }) })
     }
 
     /// The wrapped directory.
@@ -119,7 +145,14 @@ where
     }
 
     async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
-        self.inner.write_at(offset_bytes, data).await
+        let mut owned = AlignedBuffer::new_zeroed(data.len(), self.inner.alignment_bytes())?;
+        owned.as_mut_slice().copy_from_slice(data);
+        let file = self.inner.clone();
+        let stopped = Err(DiskError::Io { path: String::new(), operation: "write_at", message: "write thread stopped".to_owned() });
+        self.sync_thread
+            .write
+            .run(move || futures_lite::future::block_on(file.write_at(offset_bytes, owned.as_slice())), stopped)
+            .await
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
@@ -127,17 +160,9 @@ where
     }
 
     async fn sync(&self) -> Result<(), DiskError> {
-        let completion = Completion::new();
         let file = self.inner.clone();
-        let done = Arc::clone(&completion);
-        let job: SyncJob = Box::new(move || done.complete(futures_lite::future::block_on(file.sync())));
-        let Some(sender) = &self.sync_thread.sender else {
-            return Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() });
-        };
-        if sender.send(job).is_err() {
-            return Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() });
-        }
-        CompletionFuture(completion).await
+        let stopped = Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() });
+        self.sync_thread.sync.run(move || futures_lite::future::block_on(file.sync()), stopped).await
     }
 
     async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {

@@ -1,0 +1,116 @@
+//! Journal throughput with durability on, against the raw pipelined O_DIRECT + fdatasync ceiling
+//! at the same sync size, in the same run on the same directory.
+//!
+//! `cargo run --release -p benches --bin journal_bench` runs a short default (about 45 s).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use benches::{ceiling, journal_load};
+use clap::Parser;
+
+/// Journal throughput vs the disk's pipelined group-commit ceiling.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Directory on a real disk (not tmpfs); a fresh subdirectory is used per case.
+    #[arg(long, default_value = "/work/bench-scratch")]
+    dir: PathBuf,
+    /// Seconds per measurement (journal and ceiling each).
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Runs of every case (the disk is noisy: report ranges).
+    #[arg(long, default_value_t = 2)]
+    runs: usize,
+    /// Entry sizes in bytes.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![100usize, 1024, 65536])]
+    sizes: Vec<usize>,
+    /// Bytes of appends kept in flight by the load generator.
+    #[arg(long, default_value_t = 8 << 20)]
+    window_bytes: usize,
+    /// Writes the ceiling keeps ahead of the last completed fdatasync.
+    #[arg(long, default_value_t = 4)]
+    ceiling_in_flight: u64,
+}
+
+struct Row {
+    entry_bytes: usize,
+    run: usize,
+    entries_per_second: f64,
+    payload_mb_per_second: f64,
+    written_mb_per_second: f64,
+    sync_kib: f64,
+    ceiling_mb_per_second: f64,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let duration = Duration::from_secs_f64(args.seconds);
+    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
+    println!("journal_bench: dir {} ({}), {} s per measurement, {} runs", args.dir.display(), kernel(), args.seconds, args.runs);
+    let mut rows = Vec::new();
+    for run in 1..=args.runs {
+        for &entry_bytes in &args.sizes {
+            let case_dir = args.dir.join(format!("journal-{entry_bytes}-{run}"));
+            let _ = std::fs::remove_dir_all(&case_dir);
+            std::fs::create_dir_all(&case_dir)?;
+            let window_records = (args.window_bytes / entry_bytes).clamp(64, 100_000);
+            let journal = journal_load::run(&case_dir, entry_bytes, window_records, duration).map_err(anyhow::Error::msg)?;
+            let sync_bytes = (journal.bytes_per_sync().ceil() as usize).div_ceil(4096).max(1) * 4096;
+            let file_bytes = ((2.5e9 * args.seconds) as u64).clamp(256 << 20, 16 << 30) / sync_bytes as u64 * sync_bytes as u64;
+            let ceiling = ceiling::run(&case_dir, sync_bytes, args.ceiling_in_flight, duration, file_bytes)?;
+            let _ = std::fs::remove_dir_all(&case_dir);
+            let row = Row {
+                entry_bytes,
+                run,
+                entries_per_second: journal.records as f64 / journal.seconds,
+                payload_mb_per_second: journal.payload_bytes_per_second(entry_bytes) / 1e6,
+                written_mb_per_second: journal.written_bytes_per_second() / 1e6,
+                sync_kib: sync_bytes as f64 / 1024.0,
+                ceiling_mb_per_second: ceiling.bytes_per_second / 1e6,
+            };
+            print_row(&row);
+            rows.push(row);
+        }
+    }
+    println!();
+    println!("summary (ranges over runs; ratio = journal bytes written per second / ceiling at the same sync size)");
+    println!("{:>8} | {:>22} | {:>20} | {:>20} | {:>20} | {:>14}", "entry", "entries/s", "payload MB/s", "journal MB/s", "ceiling MB/s", "ratio");
+    for &entry_bytes in &args.sizes {
+        let mine: Vec<&Row> = rows.iter().filter(|row| row.entry_bytes == entry_bytes).collect();
+        let range = |value: &dyn Fn(&Row) -> f64| {
+            let values: Vec<f64> = mine.iter().map(|row| value(row)).collect();
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (low, high)
+        };
+        let entries = range(&|row| row.entries_per_second);
+        let payload = range(&|row| row.payload_mb_per_second);
+        let written = range(&|row| row.written_mb_per_second);
+        let ceiling = range(&|row| row.ceiling_mb_per_second);
+        let ratio = range(&|row| row.written_mb_per_second / row.ceiling_mb_per_second);
+        println!(
+            "{:>7}B | {:>10.0}-{:<11.0} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>6.2}-{:<7.2}",
+            entry_bytes, entries.0, entries.1, payload.0, payload.1, written.0, written.1, ceiling.0, ceiling.1, ratio.0, ratio.1
+        );
+    }
+    Ok(())
+}
+
+fn print_row(row: &Row) {
+    println!(
+        "entry {:>6} B run {}: journal {:>9.0} entries/s, payload {:>7.1} MB/s, written {:>7.1} MB/s, mean sync {:>7.1} KiB | ceiling {:>7.1} MB/s | ratio {:.2}",
+        row.entry_bytes,
+        row.run,
+        row.entries_per_second,
+        row.payload_mb_per_second,
+        row.written_mb_per_second,
+        row.sync_kib,
+        row.ceiling_mb_per_second,
+        row.written_mb_per_second / row.ceiling_mb_per_second
+    );
+}
+
+fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|release| format!("kernel {}", release.trim())).unwrap_or_default()
+}
