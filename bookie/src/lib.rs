@@ -7,3 +7,8 @@
 #![deny(unsafe_code)]
 
 pub mod mark;
+pub mod checkpoint;
+pub mod storage_shard;
+
+pub use checkpoint::{CheckpointError, CheckpointReport};
+pub use storage_shard::{RecoverError, RecoveryReport, ShardConfig, StorageShard, WriteError};

@@ -116,6 +116,14 @@ impl FaultyDisk {
         }
     }
 
+    /// Makes `write_at`, `read_at` and `sync` yield to the executor once before they take
+    /// effect, as real I/O would, so that other tasks on the same thread run in between (for
+    /// example adds arriving while a checkpoint flushes). Still deterministic: the order of
+    /// events depends only on the executor's schedule, never on a clock.
+    pub fn set_yield_on_io(&self, yield_on_io: bool) {
+        self.state_mut().yield_on_io = yield_on_io;
+    }
+
     /// The directory `name` (created, durably, on first use). Several directories share the
     /// disk's capacity, sync-point counter and fault plan.
     pub fn dir(&self, name: &str) -> FaultyDir {

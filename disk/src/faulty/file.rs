@@ -4,7 +4,8 @@
 //! - Every operation first fails with `Crashed` if the process is dead, then checks alignment,
 //!   then injected faults, then capacity, and only then changes state: a failed operation
 //!   changes nothing (except a failed sync, which drops the dirty data, as Linux does).
-//! - All futures are ready at once: nothing here waits.
+//! - All futures are ready at once, unless [`FaultyDisk::set_yield_on_io`] asked data
+//!   operations to yield once first; a yield happens before any state is read or changed.
 
 use super::disk::FaultyDisk;
 use super::plan::{to_disk_error, FaultOp};
@@ -31,6 +32,14 @@ impl FaultyFile {
         &self.path
     }
 
+    /// Yields once to the executor when the disk asks for it (no borrow is held across it).
+    async fn maybe_yield(&self) {
+        let yield_on_io = self.disk.state().yield_on_io;
+        if yield_on_io {
+            futures_lite::future::yield_now().await;
+        }
+    }
+
     fn injected(&self, op: FaultOp, operation: &'static str) -> Result<(), DiskError> {
         let error = self.disk.state_mut().plan.take_error(&self.path, op);
         match error {
@@ -54,6 +63,7 @@ impl DurableFile for FaultyFile {
     }
 
     async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
+        self.maybe_yield().await;
         self.disk.state().check_alive(&self.path, "write_at")?;
         check_write_alignment(&self.path, offset_bytes, data.len(), self.alignment_bytes())?;
         self.injected(FaultOp::Write, "write_at")?;
@@ -65,12 +75,14 @@ impl DurableFile for FaultyFile {
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
+        self.maybe_yield().await;
         self.disk.state().check_alive(&self.path, "read_at")?;
         self.injected(FaultOp::Read, "read_at")?;
         Ok(self.disk.state().inodes[self.inode].read(offset_bytes, len_bytes))
     }
 
     async fn sync(&self) -> Result<(), DiskError> {
+        self.maybe_yield().await;
         let injected = self
             .disk
             .begin_sync_point(&self.path, FaultOp::Sync, "sync")?;

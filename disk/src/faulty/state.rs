@@ -32,6 +32,8 @@ pub(crate) struct DiskState {
     pub(crate) sync_points: u64,
     pub(crate) crashed: bool,
     pub(crate) plan: FaultPlan,
+    /// Whether data operations yield to the executor once before taking effect.
+    pub(crate) yield_on_io: bool,
 }
 
 impl DiskState {
@@ -44,6 +46,7 @@ impl DiskState {
             sync_points: 0,
             crashed: false,
             plan: FaultPlan::default(),
+            yield_on_io: false,
         }
     }
 
