@@ -1,0 +1,1 @@
+//! Ensemble placement (being built; see issue 4).
