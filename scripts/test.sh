@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# What the suite needs beyond the Rust toolchain. Nothing yet needs a system package: the durable core
-# (issue 2) tests run on the in-memory FaultyDisk and on real files under a scratch directory.
-# When the server and metadata tests arrive they add `zookeeper` here, installed with:
-#   apt-get install -y -o DPkg::Lock::Timeout=300 zookeeper
+# What the suite needs beyond the Rust toolchain: a real ZooKeeper (Debian's package; the metadata and
+# server tests start their own servers on free loopback ports) and a Java runtime for it.
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+    echo "installing Debian's zookeeper package for the metadata and server tests"
+    apt-get update -o DPkg::Lock::Timeout=300
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=300 zookeeper
+fi
 
 # Real-file tests (O_DIRECT) must not run on tmpfs; give them a scratch directory on the project's disk.
 export BOOKIE_TEST_SCRATCH="${BOOKIE_TEST_SCRATCH:-$PWD/target/test-scratch}"
