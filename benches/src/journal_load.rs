@@ -41,7 +41,7 @@ impl JournalResult {
 /// The journal configuration the benchmark runs (and the bookie's default shape).
 pub fn bench_config() -> JournalConfig {
     JournalConfig {
-        batch_bytes_max: 1 << 20,
+        batch_bytes_max: 4 << 20,
         preallocate_step_bytes: 64 << 20,
         file_bytes_max: 1 << 30,
         queued_records_max: 200_000,

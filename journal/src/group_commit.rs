@@ -27,6 +27,7 @@ use types::JournalPos;
 
 use crate::error::JournalError;
 use crate::format::{encode_batch_mark, encode_padding, padding_record_bytes, Record};
+use crate::journal_file::JournalFile;
 use crate::journal::{create_file, disk_error, wake_all, Journal, Queued};
 use crate::sleep::Sleep;
 use crate::waiter::Waiter;
@@ -40,7 +41,12 @@ enum Wake {
     Poisoned(JournalError),
 }
 
-impl<D: DurableDir, S: Sleep> Journal<D, S> {
+impl<D, S> Journal<D, S>
+where
+    D: DurableDir,
+    D::File: JournalFile,
+    S: Sleep,
+{
     /// Runs the group commit until [`Journal::close`] has drained the queue (`Ok`) or a disk
     /// error poisoned the journal (`Err` with that error). Poll it on the appenders' thread.
     pub async fn run_writer(&self) -> Result<(), JournalError> {
@@ -145,10 +151,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     ) -> Result<InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, Vec<u8>)>>, JournalError> {
         let Prepared { file, journal_id, offset, layout } = prepared;
         let start = buffer.len() - layout.batch_bytes;
-        let mut future = Box::pin(async move {
-            let result = file.write_at(offset, &buffer[start..]).await;
-            (result, buffer)
-        });
+        let mut future = Box::pin(async move { file.write_owned(offset, buffer, start).await });
         let done = future::poll_once(&mut future).await;
         Ok(InFlight { future, done, batch, journal_id, batch_end: offset + layout.batch_bytes as u64, layout })
     }

@@ -23,6 +23,7 @@ use crossbeam::channel::{unbounded, Sender};
 use disk::{AlignedBuffer, DiskError, DurableDir, DurableFile};
 
 use crate::completion::{Completion, CompletionFuture};
+use crate::journal_file::JournalFile;
 
 type SyncJob = Box<dyn FnOnce() + Send>;
 
@@ -51,13 +52,13 @@ impl SyncThread {
     }
 
     /// Runs `job` on the thread and awaits its result.
-    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static, stopped: T) -> T {
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
         let completion = Completion::new();
         let done = Arc::clone(&completion);
         let job: SyncJob = Box::new(move || done.complete(job()));
         match &self.sender {
-            Some(sender) if sender.send(job).is_ok() => CompletionFuture(completion).await,
-            _ => stopped,
+            Some(sender) if sender.send(job).is_ok() => Some(CompletionFuture(completion).await),
+            _ => None,
         }
     }
 }
@@ -148,11 +149,11 @@ where
         let mut owned = AlignedBuffer::new_zeroed(data.len(), self.inner.alignment_bytes())?;
         owned.as_mut_slice().copy_from_slice(data);
         let file = self.inner.clone();
-        let stopped = Err(DiskError::Io { path: String::new(), operation: "write_at", message: "write thread stopped".to_owned() });
         self.sync_thread
             .write
-            .run(move || futures_lite::future::block_on(file.write_at(offset_bytes, owned.as_slice())), stopped)
+            .run(move || futures_lite::future::block_on(file.write_at(offset_bytes, owned.as_slice())))
             .await
+            .unwrap_or_else(|| Err(stopped("write_at")))
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
@@ -161,8 +162,11 @@ where
 
     async fn sync(&self) -> Result<(), DiskError> {
         let file = self.inner.clone();
-        let stopped = Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() });
-        self.sync_thread.sync.run(move || futures_lite::future::block_on(file.sync()), stopped).await
+        self.sync_thread
+            .sync
+            .run(move || futures_lite::future::block_on(file.sync()))
+            .await
+            .unwrap_or_else(|| Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() }))
     }
 
     async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {
@@ -171,5 +175,30 @@ where
 
     async fn size_bytes(&self) -> Result<u64, DiskError> {
         self.inner.size_bytes().await
+    }
+}
+
+fn stopped(operation: &'static str) -> DiskError {
+    DiskError::Io { path: String::new(), operation, message: "I/O thread stopped".to_owned() }
+}
+
+impl<F> JournalFile for SyncOffloadFile<F>
+where
+    F: DurableFile + Clone + Send + 'static,
+{
+    /// Moves the buffer to the write thread and back: no copy of the batch.
+    fn write_owned(&self, offset_bytes: u64, buffer: Vec<u8>, start: usize) -> impl std::future::Future<Output = (Result<(), DiskError>, Vec<u8>)> {
+        let file = self.inner.clone();
+        let threads = Arc::clone(&self.sync_thread);
+        async move {
+            let job = move || {
+                let result = match buffer.get(start..) {
+                    Some(bytes) => futures_lite::future::block_on(file.write_at(offset_bytes, bytes)),
+                    None => Err(stopped("write_at")),
+                };
+                (result, buffer)
+            };
+            threads.write.run(job).await.unwrap_or_else(|| (Err(stopped("write_at")), Vec::new()))
+        }
     }
 }

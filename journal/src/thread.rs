@@ -15,6 +15,7 @@
 //! - Every accepted record's completion fires exactly once: durable, poisoned or closed.
 //! - Group wait is not supported here (`group_wait_max_us` must be 0): pipelining batches.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
 use std::thread::JoinHandle;
@@ -43,11 +44,18 @@ struct Request {
 /// Shared between the handle and the journal thread.
 struct Shared {
     consumer_waker: Mutex<Option<Waker>>,
+    /// Set when the consumer registered a waker; lets senders skip the lock otherwise.
+    consumer_parked: AtomicBool,
     acknowledged_pos: Mutex<JournalPos>,
 }
 
 impl Shared {
     fn wake_consumer(&self) {
+        // The consumer re-checks the channel after parking, so a send that sees `false` here is
+        // never lost.
+        if !self.consumer_parked.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let waker = self.consumer_waker.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(waker) = waker {
             waker.wake();
@@ -72,6 +80,7 @@ impl JournalThread {
     pub fn spawn<D, M>(name: &str, make_dir: M, config: JournalConfig) -> Result<Self, JournalError>
     where
         D: DurableDir + 'static,
+        D::File: crate::JournalFile,
         M: FnOnce() -> Result<D, DiskError> + Send + 'static,
     {
         if config.group_wait_max_us != 0 {
@@ -79,7 +88,7 @@ impl JournalThread {
         }
         config.validate()?;
         let (sender, receiver) = bounded::<Request>(config.queued_records_max);
-        let shared = Arc::new(Shared { consumer_waker: Mutex::new(None), acknowledged_pos: Mutex::new(JournalPos::ZERO) });
+        let shared = Arc::new(Shared { consumer_waker: Mutex::new(None), consumer_parked: AtomicBool::new(false), acknowledged_pos: Mutex::new(JournalPos::ZERO) });
         let (opened_sender, opened_receiver) = bounded::<Result<(), JournalError>>(1);
         let thread_shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
@@ -144,6 +153,7 @@ impl JournalThread {
     /// the thread. Returns the journal's counters, or the error that poisoned it.
     pub fn shutdown(mut self) -> Result<JournalStats, JournalError> {
         self.sender = None;
+        self.shared.consumer_parked.store(true, Ordering::SeqCst);
         self.shared.wake_consumer();
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
@@ -155,6 +165,7 @@ impl JournalThread {
 impl Drop for JournalThread {
     fn drop(&mut self) {
         self.sender = None;
+        self.shared.consumer_parked.store(true, Ordering::SeqCst);
         self.shared.wake_consumer();
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
@@ -163,7 +174,10 @@ impl Drop for JournalThread {
 }
 
 /// The journal thread's body: feed records from the channel while the writer runs.
-async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiver<Request>, shared: &Arc<Shared>) -> Result<JournalStats, JournalError> {
+async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiver<Request>, shared: &Arc<Shared>) -> Result<JournalStats, JournalError>
+where
+    D::File: crate::JournalFile,
+{
     let feed = async {
         loop {
             if journal.is_full() {
@@ -174,6 +188,7 @@ async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiv
                 Err(TryRecvError::Disconnected) => Poll::Ready(None),
                 Err(TryRecvError::Empty) => {
                     *shared.consumer_waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(context.waker().clone());
+                    shared.consumer_parked.store(true, Ordering::SeqCst);
                     // Re-check after registering, so a send between the two is not missed.
                     match receiver.try_recv() {
                         Ok(request) => Poll::Ready(Some(request)),

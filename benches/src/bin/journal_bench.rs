@@ -26,7 +26,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = vec![100usize, 1024, 65536])]
     sizes: Vec<usize>,
     /// Bytes of appends kept in flight by the load generator.
-    #[arg(long, default_value_t = 8 << 20)]
+    #[arg(long, default_value_t = 32 << 20)]
     window_bytes: usize,
     /// Writes the ceiling keeps ahead of the last completed fdatasync.
     #[arg(long, default_value_t = 4)]
