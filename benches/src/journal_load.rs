@@ -96,3 +96,66 @@ pub fn run(dir: &Path, entry_bytes: usize, window_records: usize, duration: Dura
     let stats = thread.shutdown().map_err(|error| error.to_string())?;
     Ok(JournalResult { records: acknowledged, seconds, stats })
 }
+
+/// The same load with the journal on one glommio executor (unpinned) over `disk::dma::DmaDir`:
+/// the producer is a task on the same executor, completions are local callbacks.
+pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, duration: Duration) -> Result<JournalResult, String> {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+
+    let owned = dir.to_path_buf();
+    let handle = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+        .name("journal-bench-glommio")
+        .spawn(move || async move {
+            let dma = disk::dma::DmaDir::open(&owned).map_err(|error| error.to_string())?;
+            let journal = journal::Journal::open(dma, bench_config(), journal::YieldOnce).await.map_err(|error| error.to_string())?;
+            let journal = Rc::new(journal);
+            let writer = {
+                let journal = Rc::clone(&journal);
+                glommio::spawn_local(async move { journal.run_writer().await })
+            };
+            let body = Bytes::from(vec![0xa5u8; entry_bytes]);
+            let in_flight = Rc::new(Cell::new(0usize));
+            let acknowledged = Rc::new(Cell::new(0u64));
+            let failed = Rc::new(Cell::new(false));
+            let waker: Rc<RefCell<Option<Waker>>> = Rc::default();
+            let started = Instant::now();
+            let mut entry_id = 0i64;
+            while started.elapsed() < duration && !failed.get() {
+                while in_flight.get() < window_records {
+                    let (in_flight, acknowledged, failed, waker) = (Rc::clone(&in_flight), Rc::clone(&acknowledged), Rc::clone(&failed), Rc::clone(&waker));
+                    in_flight.set(in_flight.get() + 1);
+                    let record = Record::Entry { ledger_id: entry_id % 64, entry_id, body: body.clone() };
+                    journal.append_with_callback(record, Box::new(move |result| {
+                        in_flight.set(in_flight.get() - 1);
+                        match result {
+                            Ok(_) => acknowledged.set(acknowledged.get() + 1),
+                            Err(_) => failed.set(true),
+                        }
+                        if let Some(waker) = waker.borrow_mut().take() {
+                            waker.wake();
+                        }
+                    }));
+                    entry_id += 1;
+                }
+                futures_lite::future::poll_fn(|context| {
+                    if in_flight.get() < window_records || failed.get() {
+                        return Poll::Ready(());
+                    }
+                    *waker.borrow_mut() = Some(context.waker().clone());
+                    Poll::Pending
+                })
+                .await;
+            }
+            journal.close();
+            writer.await.map_err(|error| error.to_string())?;
+            if failed.get() {
+                return Err("journal append failed".to_owned());
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            Ok(JournalResult { records: acknowledged.get(), seconds, stats: journal.stats() })
+        })
+        .map_err(|error| error.to_string())?;
+    handle.join().map_err(|error| error.to_string())?
+}

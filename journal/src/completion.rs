@@ -45,7 +45,7 @@ impl<T> Completion<T> {
     }
 }
 
-/// Awaits a [`Completion`] from any thread.
+/// Awaits a one-shot completion set on another thread (a journal append or an offloaded I/O).
 pub struct CompletionFuture<T>(pub(crate) Arc<Completion<T>>);
 
 impl<T> Future for CompletionFuture<T> {

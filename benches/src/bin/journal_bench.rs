@@ -28,6 +28,10 @@ struct Args {
     /// Bytes of appends kept in flight by the load generator.
     #[arg(long, default_value_t = 32 << 20)]
     window_bytes: usize,
+    /// Journal engine: `glommio` (default, the measured choice) or `thread` (JournalThread: posix writes on a write thread, fdatasync on a
+    /// sync thread). `glommio` runs the journal on one unpinned glommio executor over DmaDir.
+    #[arg(long, default_value = "glommio")]
+    engine: String,
     /// Writes the ceiling keeps ahead of the last completed fdatasync.
     #[arg(long, default_value_t = 4)]
     ceiling_in_flight: u64,
@@ -47,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let duration = Duration::from_secs_f64(args.seconds);
     std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
-    println!("journal_bench: dir {} ({}), {} s per measurement, {} runs", args.dir.display(), kernel(), args.seconds, args.runs);
+    println!("journal_bench: engine {}, dir {} ({}), {} s per measurement, {} runs", args.engine, args.dir.display(), kernel(), args.seconds, args.runs);
     let mut rows = Vec::new();
     for run in 1..=args.runs {
         for &entry_bytes in &args.sizes {
@@ -55,7 +59,12 @@ fn main() -> anyhow::Result<()> {
             let _ = std::fs::remove_dir_all(&case_dir);
             std::fs::create_dir_all(&case_dir)?;
             let window_records = (args.window_bytes / entry_bytes).clamp(64, 100_000);
-            let journal = journal_load::run(&case_dir, entry_bytes, window_records, duration).map_err(anyhow::Error::msg)?;
+            let journal = match args.engine.as_str() {
+                "thread" => journal_load::run(&case_dir, entry_bytes, window_records, duration),
+                "glommio" => journal_load::run_glommio(&case_dir, entry_bytes, window_records, duration),
+                other => Err(format!("unknown engine {other}")),
+            }
+            .map_err(anyhow::Error::msg)?;
             let sync_bytes = (journal.bytes_per_sync().ceil() as usize).div_ceil(4096).max(1) * 4096;
             let file_bytes = ((2.5e9 * args.seconds) as u64).clamp(256 << 20, 16 << 30) / sync_bytes as u64 * sync_bytes as u64;
             let ceiling = ceiling::run(&case_dir, sync_bytes, args.ceiling_in_flight, duration, file_bytes)?;
