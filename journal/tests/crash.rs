@@ -81,3 +81,36 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
     );
     assert!(disk.sync_points() > 50, "the workload should reach many sync points");
 }
+
+#[test]
+fn failed_fsync_under_load_acknowledges_nothing_after_it() {
+    // Goal: with many records in flight, a failed fsync fails every pending append, nothing is
+    // acknowledged afterwards, and everything acknowledged before is replayed after a crash.
+    // Method: the sync-point hook arms a one-shot fsync failure at sync point 12 and notes how
+    // many acks existed then; the run continues until the writer stops.
+    use disk::faulty::{Fault, FaultOp, InjectedError};
+    let disk = FaultyDisk::new();
+    let acks: Acks = Default::default();
+    let failures: Failures = Default::default();
+    let acks_at_failure = Rc::new(RefCell::new(None));
+    {
+        let (acks, acks_at_failure) = (Rc::clone(&acks), Rc::clone(&acks_at_failure));
+        disk.on_sync_point(Box::new(move |sync_point, disk| {
+            if sync_point == 12 {
+                disk.inject(Fault::once(".journal", FaultOp::Sync, InjectedError::SyncFailed));
+                *acks_at_failure.borrow_mut() = Some(acks.borrow().len());
+            }
+        }));
+    }
+    let journal = block_on(Journal::open(disk.dir("j"), small_config(), YieldOnce)).expect("open");
+    let rounds = records_for(4, 40);
+    let appended: Vec<Record> = rounds.concat();
+    let writer = run_workload(&journal, &rounds, &acks, &failures);
+    assert!(matches!(writer, Err(journal::JournalError::Poisoned { .. })), "{writer:?}");
+    assert!(journal.is_poisoned());
+    let acked = acks.borrow().clone();
+    assert_eq!(Some(acked.len()), *acks_at_failure.borrow(), "no acknowledgement after the failed fsync");
+    assert_eq!(acked.len() + failures.borrow().len(), appended.len(), "every append heard an outcome");
+    let (_, replayed) = replay_all(&disk.crash_image(TornWrites::Seeded(5)).dir("j")).expect("replay");
+    check_replay(&acked, &appended, &replayed, "after failed fsync");
+}
