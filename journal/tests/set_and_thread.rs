@@ -48,7 +48,8 @@ fn set_routes_each_ledger_to_one_directory_and_replays_all() {
 fn journal_thread_acknowledges_records_from_many_threads_in_send_order() {
     // Goal: the dedicated-thread engine (blocking O_DIRECT writes, fdatasync on a sync thread)
     // acknowledges every record only once durable, keeps each sender's order, and replays.
-    let temp = tempfile::tempdir().expect("temp dir");
+    // The target directory is on a real disk (O_DIRECT fails on tmpfs, which /tmp may be).
+    let temp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let path = temp.path().to_path_buf();
     let config = JournalConfig { batch_bytes_max: 64 * 1024, preallocate_step_bytes: 1 << 20, file_bytes_max: 1 << 20, ..JournalConfig::default() };
     let make_path = path.clone();
