@@ -435,3 +435,42 @@ pub(crate) fn encode_batch(
 fn encode_record(journal_id: u64, record: &Record, buffer: &mut Vec<u8>) {
     record.encode(journal_id, buffer);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{decode_frame, decode_payload, Frame};
+    use crate::waiter::LocalSlot;
+
+    fn queued(record: Record) -> Queued {
+        Queued { record, waiter: Waiter::Local(Rc::new(LocalSlot::default())) }
+    }
+
+    #[test]
+    fn a_batch_is_a_mark_then_the_records_then_padding_to_the_boundary() {
+        let batch: Vec<Queued> = (0..3)
+            .map(|entry_id| queued(Record::Entry { ledger_id: 4, entry_id, body: bytes::Bytes::from(vec![7u8; 100]) }))
+            .chain([queued(Record::Fence { ledger_id: 4 })])
+            .collect();
+        let mut buffer = Vec::new();
+        let offset = 1024;
+        let layout = encode_batch(9, offset, 512, 512, &batch, &mut buffer);
+        let bytes = &buffer[buffer.len() - layout.batch_bytes..];
+        assert_eq!((offset + layout.batch_bytes as u64) % 512, 0);
+        assert_eq!(bytes.as_ptr().align_offset(512), 0, "the batch starts on an aligned address");
+        let mut pos = 0usize;
+        let mut kinds = Vec::new();
+        let mut ends = Vec::new();
+        while pos < bytes.len() {
+            let Ok(Frame::Record { kind, payload, total_bytes }) = decode_frame(9, &bytes[pos..]) else {
+                panic!("bad frame at {pos}");
+            };
+            kinds.push(decode_payload(kind, payload).map(|decoded| std::mem::discriminant(&decoded)));
+            pos += total_bytes;
+            ends.push(offset + pos as u64);
+        }
+        assert_eq!(pos, bytes.len());
+        assert_eq!(kinds.len(), 6, "mark, 3 entries, fence, padding");
+        assert_eq!(layout.record_ends, ends[1..5].to_vec());
+    }
+}
