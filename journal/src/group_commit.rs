@@ -41,12 +41,7 @@ enum Wake {
     Poisoned(JournalError),
 }
 
-impl<D, S> Journal<D, S>
-where
-    D: DurableDir,
-    D::File: JournalFile,
-    S: Sleep,
-{
+impl<D: DurableDir, S: Sleep> Journal<D, S> {
     /// Runs the group commit until [`Journal::close`] has drained the queue (`Ok`) or a disk
     /// error poisoned the journal (`Err` with that error). Poll it on the appenders' thread.
     pub async fn run_writer(&self) -> Result<(), JournalError> {

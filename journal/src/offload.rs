@@ -7,7 +7,7 @@
 //! `disk::posix::PosixDir`, whose futures are ready at first poll); `read_at`, `allocate` and
 //! the directory operations run where they are called.
 //! A write copies the caller's bytes into an aligned buffer first (the caller's slice cannot
-//! cross threads); the copy runs at the first poll of `write_at`.
+//! cross threads safely); the copy runs at the first poll of `write_at`.
 //!
 //! Invariants:
 //! - A sync sent to the sync thread starts after every `write_at` that completed before `sync`
@@ -23,7 +23,6 @@ use crossbeam::channel::{unbounded, Sender};
 use disk::{AlignedBuffer, DiskError, DurableDir, DurableFile};
 
 use crate::completion::{Completion, CompletionFuture};
-use crate::journal_file::JournalFile;
 
 type SyncJob = Box<dyn FnOnce() + Send>;
 
@@ -180,25 +179,4 @@ where
 
 fn stopped(operation: &'static str) -> DiskError {
     DiskError::Io { path: String::new(), operation, message: "I/O thread stopped".to_owned() }
-}
-
-impl<F> JournalFile for SyncOffloadFile<F>
-where
-    F: DurableFile + Clone + Send + 'static,
-{
-    /// Moves the buffer to the write thread and back: no copy of the batch.
-    fn write_owned(&self, offset_bytes: u64, buffer: Vec<u8>, start: usize) -> impl std::future::Future<Output = (Result<(), DiskError>, Vec<u8>)> {
-        let file = self.inner.clone();
-        let threads = Arc::clone(&self.sync_thread);
-        async move {
-            let job = move || {
-                let result = match buffer.get(start..) {
-                    Some(bytes) => futures_lite::future::block_on(file.write_at(offset_bytes, bytes)),
-                    None => Err(stopped("write_at")),
-                };
-                (result, buffer)
-            };
-            threads.write.run(job).await.unwrap_or_else(|| (Err(stopped("write_at")), Vec::new()))
-        }
-    }
 }

@@ -80,10 +80,7 @@ impl<D: DurableDir, S: Sleep> JournalSet<D, S> {
     }
 
     /// Runs every journal's writer concurrently until all return; the first error, if any.
-    pub async fn run_writers(&self) -> Result<(), JournalError>
-    where
-        D::File: crate::JournalFile,
-    {
+    pub async fn run_writers(&self) -> Result<(), JournalError> {
         let writers: Vec<_> = self.journals.iter().map(|journal| Box::pin(journal.run_writer())).collect();
         let results = JoinAll { futures: writers.into_iter().map(Some).collect(), results: Vec::new() }.await;
         results.into_iter().collect()

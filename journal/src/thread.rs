@@ -80,7 +80,6 @@ impl JournalThread {
     pub fn spawn<D, M>(name: &str, make_dir: M, config: JournalConfig) -> Result<Self, JournalError>
     where
         D: DurableDir + 'static,
-        D::File: crate::JournalFile,
         M: FnOnce() -> Result<D, DiskError> + Send + 'static,
     {
         if config.group_wait_max_us != 0 {
@@ -174,10 +173,7 @@ impl Drop for JournalThread {
 }
 
 /// The journal thread's body: feed records from the channel while the writer runs.
-async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiver<Request>, shared: &Arc<Shared>) -> Result<JournalStats, JournalError>
-where
-    D::File: crate::JournalFile,
-{
+async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiver<Request>, shared: &Arc<Shared>) -> Result<JournalStats, JournalError> {
     let feed = async {
         loop {
             if journal.is_full() {
