@@ -1,1 +1,36 @@
-//! Ledger metadata and the bookie registry (being built; see issues 3 and 4).
+//! Ledger metadata and the bookie registry, in Apache BookKeeper 4.16's layout and byte formats.
+//!
+//! This crate owns everything a bookie (and later the client and autorecovery) keeps in the
+//! metadata service: the cluster's `LAYOUT` and `INSTANCEID`, cookies, bookie registrations,
+//! ledger metadata and ledger id generation.
+//!
+//! - [`format`]: the bytes of every znode, pure functions, fixture-checked against 4.16.7.
+//! - [`store`]: the async [`MetadataStore`] trait and its typed [`MetadataError`].
+//! - [`zk`]: [`ZkMetadataStore`], the ZooKeeper backend (interoperable with Java BookKeeper).
+//! - [`embedded`]: [`EmbeddedMetadataStore`], a crash-safe single-file backend on redb for
+//!   standalone runs.
+//! - [`uri`]: parsing `metadataServiceUri`.
+//! - [`test_support`]: a real ZooKeeper server on a free loopback port, for tests of any crate.
+//!
+//! Invariants:
+//! - Bytes from the store are untrusted: decoding never panics; bad bytes become
+//!   [`MetadataError::Corrupt`] naming the path.
+//! - Every write the crate makes is either a create that fails if the node exists or a
+//!   compare-and-set on the node's version, so two writers never silently overwrite each other.
+//! - Registrations are ephemeral: they vanish when the session (ZooKeeper) or the store handle
+//!   (embedded) ends.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bookie_id;
+pub mod format;
+
+pub use bookie_id::{BookieId, BookieIdError};
+pub use format::cookie::Cookie;
+pub use format::instance_id::InstanceId;
+pub use format::layout::Layout;
+pub use format::ledger_metadata::{DigestType, LedgerMetadata, LedgerState, Segment};
+pub use format::ledger_path::LedgerPathScheme;
+pub use format::service_info::{BookieServiceInfo, Endpoint};
+pub use format::FormatError;
