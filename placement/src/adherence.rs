@@ -58,12 +58,19 @@ pub(crate) fn worst_spread(
     ensemble: &[&str],
     position: Option<usize>,
 ) -> WindowSpread {
+    let size = quorums.ensemble_size();
+    let width = quorums.write_quorum();
+    let starts: Vec<usize> = match position {
+        // The windows containing `position` start at most Qw - 1 positions before it; with
+        // Qw == E they are all the same window.
+        Some(position) if width < size => (0..width).map(|back| (position + size - back) % size).collect(),
+        Some(_) => vec![0],
+        None => (0..size).collect(),
+    };
     let mut worst = WindowSpread { racks: usize::MAX, regions: usize::MAX };
-    for window in quorums.write_quorum_windows() {
-        if position.is_some_and(|position| !window.contains(&position)) {
-            continue;
-        }
-        let spread = spread_of(topology, window.iter().filter_map(|&index| ensemble.get(index).copied()));
+    for start in starts {
+        let members = (0..width).filter_map(|offset| ensemble.get((start + offset) % size).copied());
+        let spread = spread_of(topology, members);
         worst.racks = worst.racks.min(spread.racks);
         worst.regions = worst.regions.min(spread.regions);
     }

@@ -82,17 +82,30 @@ impl fmt::Display for Exclusions {
         ];
         for (label, bookies) in parts {
             if !bookies.is_empty() {
-                write!(formatter, "; {label}: {}", bookies.join(","))?;
+                write!(formatter, "; {label}: {}", list(bookies))?;
             }
         }
         Ok(())
     }
 }
 
+/// Bookies listed per message list; longer lists end with a count so messages stay readable on
+/// large clusters (the error's fields keep every name).
+pub const LISTED_BOOKIES_MAX: usize = 10;
+
+/// Formats `items` as `a,b,c`, cut after [`LISTED_BOOKIES_MAX`] with `,... (+N more)`.
+pub(crate) fn list(items: &[String]) -> String {
+    if items.len() <= LISTED_BOOKIES_MAX {
+        return items.join(",");
+    }
+    let shown = items[..LISTED_BOOKIES_MAX].join(",");
+    format!("{shown},... (+{} more)", items.len() - LISTED_BOOKIES_MAX)
+}
+
 /// Formats groups as `/r1 (bookies b1,b2), /r2 (bookies b3)`.
 pub(crate) fn describe_groups(groups: &[DomainGroup]) -> String {
     let described: Vec<String> =
-        groups.iter().map(|group| format!("{} (bookies {})", group.name, group.bookies.join(","))).collect();
+        groups.iter().map(|group| format!("{} (bookies {})", group.name, list(&group.bookies))).collect();
     if described.is_empty() {
         "none".to_string()
     } else {
@@ -129,7 +142,7 @@ pub enum PlacementError {
         reason: &'static str,
     },
     /// Fewer eligible bookies than needed.
-    #[error("need {needed} bookies, only {} eligible: {}{exclusions}", candidates.len(), if candidates.is_empty() { "none".to_string() } else { candidates.join(",") })]
+    #[error("need {needed} bookies, only {} eligible: {}{exclusions}", candidates.len(), if candidates.is_empty() { "none".to_string() } else { list(candidates) })]
     NotEnoughBookies {
         /// How many were needed.
         needed: usize,
@@ -196,7 +209,7 @@ pub enum PlacementError {
         exclusions: Box<Exclusions>,
     },
     /// Every eligible replacement would leave a write quorum containing `index` short of the rule.
-    #[error("cannot replace position {index} ({failed}): no candidate keeps {rule} in every write quorum of {write_quorum} containing it; candidates: {}{exclusions}", candidates.join(","))]
+    #[error("cannot replace position {index} ({failed}): no candidate keeps {rule} in every write quorum of {write_quorum} containing it; candidates: {}{exclusions}", list(candidates))]
     ReplacementImpossible {
         /// Position being replaced.
         index: usize,
@@ -230,5 +243,12 @@ mod tests {
             error.to_string(),
             "need 2 racks per write quorum of 3, only 1 rack has available bookies: /r1 (bookies b1,b2,b3); excluded: b4"
         );
+    }
+
+    #[test]
+    fn long_bookie_lists_are_cut_with_a_count() {
+        let bookies: Vec<String> = (0..13).map(|index| format!("b{index}")).collect();
+        assert_eq!(list(&bookies), "b0,b1,b2,b3,b4,b5,b6,b7,b8,b9,... (+3 more)");
+        assert_eq!(list(&bookies[..2]), "b0,b1");
     }
 }

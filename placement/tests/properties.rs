@@ -379,7 +379,7 @@ fn check_replace(scenario: &Scenario, index_raw: usize) -> Result<(), TestCaseEr
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn new_ensemble_meets_constraints_or_names_an_unmeetable_one(scenario in scenario()) {
@@ -447,7 +447,7 @@ fn tight_scenario() -> impl Strategy<Value = Scenario> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn tight_topologies_are_placed_exactly_when_possible(scenario in tight_scenario()) {
