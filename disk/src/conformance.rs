@@ -52,6 +52,38 @@ pub(crate) async fn write_then_read_round_trips<D: DurableDir>(dir: &D) {
     assert_eq!(reread, overwrite);
 }
 
+/// A buffer from `alloc_write_buffer`, filled in place, writes exactly its length through
+/// `write_buffer_at`, comes back, and can be written again shorter; a misaligned length is
+/// refused and the buffer still comes back.
+pub(crate) async fn write_buffer_round_trips<D: DurableDir>(dir: &D) {
+    let file = dir.create_file("write-buffer").await.expect("create");
+    let alignment_bytes = file.alignment_bytes();
+    let mut buffer = file.alloc_write_buffer(alignment_bytes * 4).expect("alloc");
+    assert!(buffer.capacity_bytes() >= alignment_bytes * 4);
+    assert_eq!(buffer.as_slice().as_ptr() as usize % alignment_bytes, 0);
+    assert!(buffer.set_len(alignment_bytes * 3));
+    let data = pattern(alignment_bytes * 3, 5);
+    buffer.as_mut_slice().copy_from_slice(&data);
+    let (result, mut buffer) = file.write_buffer_at(alignment_bytes as u64, buffer).await;
+    result.expect("write buffer");
+    assert_eq!(file.read_at(alignment_bytes as u64, data.len()).await.expect("read"), data);
+    assert!(buffer.capacity_bytes() >= alignment_bytes * 3, "the buffer comes back");
+    assert!(buffer.set_len(alignment_bytes));
+    let again = pattern(alignment_bytes, 6);
+    buffer.as_mut_slice().copy_from_slice(&again);
+    let (result, mut buffer) = file.write_buffer_at(0, buffer).await;
+    result.expect("rewrite");
+    assert_eq!(file.read_at(0, alignment_bytes).await.expect("reread"), again);
+    assert_eq!(
+        file.read_at(alignment_bytes as u64, data.len()).await.expect("read rest"),
+        data,
+        "nothing beyond the length was written"
+    );
+    assert!(buffer.set_len(100));
+    let (result, _) = file.write_buffer_at(0, buffer).await;
+    assert!(matches!(result, Err(DiskError::Misaligned { .. })), "{result:?}");
+}
+
 /// Misaligned offsets and lengths are refused with `Misaligned` and write nothing.
 pub(crate) async fn misaligned_writes_are_refused<D: DurableDir>(dir: &D) {
     let file = dir.create_file("misaligned").await.expect("create");

@@ -16,6 +16,8 @@
 //! Contract (what callers may rely on, and what every implementation must honour):
 //! - `write_at` requires `offset_bytes` and `data.len()` to be multiples of
 //!   [`DurableFile::alignment_bytes`]; a misaligned call is an error, never a silent fix-up.
+//!   `write_buffer_at` is the same write from a [`WriteBuffer`] the caller filled in place
+//!   (zero-copy on `DmaFile`); it hands the buffer back whatever the outcome.
 //! - A completed `write_at` is *written*, not *durable*: after a crash it may be absent, or
 //!   (torn) only partly present at sector granularity.
 //! - A completed `sync` makes every write that completed before `sync` was called durable.
@@ -43,9 +45,11 @@ pub mod posix;
 pub mod preflight;
 #[cfg(test)]
 mod scratch;
+mod write_buffer;
 
 pub use aligned_buffer::AlignedBuffer;
 pub use error::DiskError;
+pub use write_buffer::WriteBuffer;
 
 /// An open file with explicit durability. Methods take `&self` so that a write and a sync may be
 /// in flight at the same time (pipelined group commit).
@@ -55,6 +59,22 @@ pub trait DurableFile {
 
     /// Writes all of `data` at `offset_bytes`. Both must be multiples of `alignment_bytes()`.
     async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError>;
+
+    /// A buffer of at least `capacity_bytes` (length set to its capacity) for
+    /// [`DurableFile::write_buffer_at`], aligned for this file. The default is an
+    /// [`AlignedBuffer`]; an implementation with its own I/O memory returns that instead, so
+    /// that a caller who encodes into it directly is written without a copy.
+    fn alloc_write_buffer(&self, capacity_bytes: usize) -> Result<WriteBuffer, DiskError> {
+        WriteBuffer::aligned(capacity_bytes, self.alignment_bytes())
+    }
+
+    /// Writes `buffer.as_slice()` at `offset_bytes` with exactly the contract of `write_at`, and
+    /// hands the buffer back for reuse (its capacity may have shrunk to its length). The default
+    /// calls `write_at`.
+    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+        let result = self.write_at(offset_bytes, buffer.as_slice()).await;
+        (result, buffer)
+    }
 
     /// Reads up to `len_bytes` starting at `offset_bytes` (any alignment). Returns fewer bytes
     /// only when the file ends first.
@@ -108,6 +128,14 @@ impl<F: DurableFile> DurableFile for std::rc::Rc<F> {
 
     async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
         (**self).write_at(offset_bytes, data).await
+    }
+
+    fn alloc_write_buffer(&self, capacity_bytes: usize) -> Result<WriteBuffer, DiskError> {
+        (**self).alloc_write_buffer(capacity_bytes)
+    }
+
+    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+        (**self).write_buffer_at(offset_bytes, buffer).await
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {

@@ -21,13 +21,12 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
-use disk::{DurableDir, DurableFile};
+use disk::{DurableDir, DurableFile, WriteBuffer};
 use futures_lite::future;
 use types::JournalPos;
 
 use crate::error::JournalError;
-use crate::format::{encode_batch_mark, encode_padding, padding_record_bytes, Record};
-use crate::journal_file::JournalFile;
+use crate::format::{encode_batch_mark_into, encode_padding_into, padding_record_bytes};
 use crate::journal::{create_file, disk_error, wake_all, Journal, Queued};
 use crate::sleep::Sleep;
 use crate::waiter::Waiter;
@@ -52,8 +51,8 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     /// Takes batches and writes them, encoding the next batch while the previous write is in
     /// flight (at most one write in flight, so writes complete and publish in file order).
     async fn write_loop(&self) -> Result<(), JournalError> {
-        let capacity = self.config.batch_bytes_max + 2 * self.alignment_bytes;
-        let mut spare = Vec::with_capacity(capacity);
+        // The buffer of the write before the one in flight: the next batch is encoded into it.
+        let mut spare: Option<WriteBuffer> = None;
         let mut batch = Vec::new();
         let mut in_flight = None;
         let result = loop {
@@ -88,11 +87,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                     break Err(error);
                 }
             }
-            let mut buffer = std::mem::take(&mut spare);
-            let prepared = self.prepare_batch(&mut batch, &mut buffer).await;
+            let prepared = self.prepare_batch(&batch, &mut spare).await;
             let finished = self.finish_write(&mut in_flight, &mut spare).await;
             let started = match (prepared, finished) {
-                (Ok(layout), Ok(())) => self.start_write(layout, std::mem::take(&mut batch), buffer).await,
+                (Ok(prepared), Ok(())) => self.start_write(prepared, std::mem::take(&mut batch)).await,
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
             match started {
@@ -118,8 +116,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             && offset + unpadded_bytes + self.alignment_bytes as u64 > self.config.file_bytes_max
     }
 
-    /// Encodes the batch at the next write offset (reserving its bytes) and preallocates.
-    async fn prepare_batch(&self, batch: &mut [Queued], buffer: &mut Vec<u8>) -> Result<Prepared<D::File>, JournalError> {
+    /// Encodes the batch at the next write offset (reserving its bytes) straight into a write
+    /// buffer of the file (`spare` when it is large enough), and preallocates.
+    async fn prepare_batch(&self, batch: &[Queued], spare: &mut Option<WriteBuffer>) -> Result<Prepared<D::File>, JournalError> {
         let (file, journal_id, offset, durable_offset) = {
             let state = self.state();
             let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
@@ -129,11 +128,29 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             };
             (Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
         };
-        let layout = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer);
+        let batch_bytes = batch_bytes(offset, self.alignment_bytes, batch);
+        let mut buffer = self.write_buffer(&file, spare.take(), batch_bytes)?;
+        let layout = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer.as_mut_slice());
         let batch_end = offset + layout.batch_bytes as u64;
         self.preallocate(&file, batch_end).await?;
         self.state_mut().write_offset_bytes = batch_end;
-        Ok(Prepared { file, journal_id, offset, layout })
+        Ok(Prepared { file, journal_id, offset, layout, buffer })
+    }
+
+    /// A buffer of exactly `len_bytes` for the next batch: `spare` when its capacity allows,
+    /// else a fresh one from the file, large enough for a full batch so it can be reused.
+    fn write_buffer(&self, file: &D::File, spare: Option<WriteBuffer>, len_bytes: usize) -> Result<WriteBuffer, JournalError> {
+        let mut buffer = match spare {
+            Some(buffer) if buffer.capacity_bytes() >= len_bytes => buffer,
+            _ => {
+                let capacity_bytes = len_bytes.max(self.config.batch_bytes_max + 2 * self.alignment_bytes);
+                file.alloc_write_buffer(capacity_bytes).map_err(disk_error)?
+            }
+        };
+        if !buffer.set_len(len_bytes) {
+            return Err(JournalError::Poisoned { cause: format!("write buffer smaller than the {len_bytes}-byte batch") });
+        }
+        Ok(buffer)
     }
 
     /// Starts the write of a prepared batch (polling it once, so it is on its way) and returns
@@ -142,20 +159,18 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         &self,
         prepared: Prepared<D::File>,
         batch: Vec<Queued>,
-        buffer: Vec<u8>,
-    ) -> Result<InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, Vec<u8>)>>, JournalError> {
-        let Prepared { file, journal_id, offset, layout } = prepared;
-        let start = buffer.len() - layout.batch_bytes;
-        let mut future = Box::pin(async move { file.write_owned(offset, buffer, start).await });
+    ) -> Result<InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>>, JournalError> {
+        let Prepared { file, journal_id, offset, layout, buffer } = prepared;
+        let mut future = Box::pin(async move { file.write_buffer_at(offset, buffer).await });
         let done = future::poll_once(&mut future).await;
         Ok(InFlight { future, done, batch, journal_id, batch_end: offset + layout.batch_bytes as u64, layout })
     }
 
     /// Waits for the write in flight, if any, and publishes it: `written_pos` advances and its
     /// records wait for the next sync. Returns its buffer to `spare`.
-    async fn finish_write<Fut>(&self, in_flight: &mut Option<InFlight<Fut>>, spare: &mut Vec<u8>) -> Result<(), JournalError>
+    async fn finish_write<Fut>(&self, in_flight: &mut Option<InFlight<Fut>>, spare: &mut Option<WriteBuffer>) -> Result<(), JournalError>
     where
-        Fut: std::future::Future<Output = (Result<(), disk::DiskError>, Vec<u8>)>,
+        Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
     {
         let Some(mut flight) = in_flight.take() else {
             return Ok(());
@@ -164,7 +179,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             Some(done) => done,
             None => flight.future.as_mut().await,
         };
-        *spare = buffer;
+        *spare = Some(buffer);
         if let Err(error) = result.map_err(disk_error) {
             self.poison(&error);
             fail_batch(Some(flight.batch), &error);
@@ -366,6 +381,8 @@ struct Prepared<F> {
     journal_id: u64,
     offset: u64,
     layout: BatchLayout,
+    /// The encoded batch (length `layout.batch_bytes`).
+    buffer: WriteBuffer,
 }
 
 /// A batch whose write was started.
@@ -394,47 +411,48 @@ pub(crate) struct BatchLayout {
     pub(crate) record_ends: Vec<u64>,
 }
 
-/// Encodes one batch into `buffer` (cleared first): a batch mark, every record of `batch`,
-/// and padding up to the alignment. The batch occupies `buffer[buffer.len() - batch_bytes..]`,
-/// placed so that it starts on a memory address aligned to `alignment_bytes` when the buffer's
-/// capacity allows (an `O_DIRECT` file can then write it without a copy).
+/// Bytes of the batch that `batch` makes when written at `offset_bytes`: a batch mark, the
+/// records, and padding up to the alignment.
+pub(crate) fn batch_bytes(offset_bytes: u64, alignment_bytes: usize, batch: &[Queued]) -> usize {
+    let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
+    let unpadded = BATCH_MARK_BYTES + records_bytes;
+    unpadded + padding_record_bytes(offset_bytes + unpadded as u64, alignment_bytes)
+}
+
+/// Encodes one batch into `out`, which must be exactly [`batch_bytes`] long: a batch mark,
+/// every record of `batch`, and padding up to the alignment. Every byte of `out` is written (a
+/// reused buffer leaves nothing stale behind).
+///
+/// # Panics
+/// If `out` is not [`batch_bytes`] long (a caller bug).
 pub(crate) fn encode_batch(
     journal_id: u64,
     offset_bytes: u64,
     durable_offset_bytes: u64,
     alignment_bytes: usize,
     batch: &[Queued],
-    buffer: &mut Vec<u8>,
+    out: &mut [u8],
 ) -> BatchLayout {
-    let records_bytes: usize = batch.iter().map(|queued| queued.record.frame_bytes()).sum();
-    buffer.clear();
-    buffer.reserve(records_bytes + BATCH_MARK_BYTES + 2 * alignment_bytes);
-    let lead = buffer.as_ptr().align_offset(alignment_bytes).min(alignment_bytes);
-    buffer.resize(lead, 0);
-    encode_batch_mark(journal_id, durable_offset_bytes, buffer);
+    let mut at = encode_batch_mark_into(journal_id, durable_offset_bytes, out);
     let mut record_ends = Vec::with_capacity(batch.len());
     for queued in batch {
-        encode_record(journal_id, &queued.record, buffer);
-        record_ends.push(offset_bytes + (buffer.len() - lead) as u64);
+        at += queued.record.encode_into(journal_id, &mut out[at..]);
+        record_ends.push(offset_bytes + at as u64);
     }
-    let unpadded = offset_bytes + (buffer.len() - lead) as u64;
-    let padding = padding_record_bytes(unpadded, alignment_bytes);
+    let padding = padding_record_bytes(offset_bytes + at as u64, alignment_bytes);
     if padding > 0 {
-        encode_padding(journal_id, padding, buffer);
+        at += encode_padding_into(journal_id, padding, &mut out[at..]);
     }
-    let batch_bytes = buffer.len() - lead;
-    debug_assert_eq!((offset_bytes + batch_bytes as u64) % alignment_bytes as u64, 0);
-    BatchLayout { batch_bytes, record_ends }
-}
-
-fn encode_record(journal_id: u64, record: &Record, buffer: &mut Vec<u8>) {
-    record.encode(journal_id, buffer);
+    assert_eq!(at, out.len(), "batch buffer does not match the batch size");
+    debug_assert_eq!((offset_bytes + at as u64) % alignment_bytes as u64, 0);
+    BatchLayout { batch_bytes: at, record_ends }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::format::{decode_frame, decode_payload, Frame};
+    use crate::format::Record;
     use crate::waiter::LocalSlot;
 
     fn queued(record: Record) -> Queued {
@@ -447,12 +465,12 @@ mod tests {
             .map(|entry_id| queued(Record::Entry { ledger_id: 4, entry_id, body: bytes::Bytes::from(vec![7u8; 100]) }))
             .chain([queued(Record::Fence { ledger_id: 4 })])
             .collect();
-        let mut buffer = Vec::new();
         let offset = 1024;
+        let mut buffer = vec![0xeeu8; batch_bytes(offset, 512, &batch)];
         let layout = encode_batch(9, offset, 512, 512, &batch, &mut buffer);
-        let bytes = &buffer[buffer.len() - layout.batch_bytes..];
+        assert_eq!(layout.batch_bytes, buffer.len());
+        let bytes = &buffer[..];
         assert_eq!((offset + layout.batch_bytes as u64) % 512, 0);
-        assert_eq!(bytes.as_ptr().align_offset(512), 0, "the batch starts on an aligned address");
         let mut pos = 0usize;
         let mut kinds = Vec::new();
         let mut ends = Vec::new();

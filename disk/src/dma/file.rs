@@ -1,12 +1,14 @@
 //! [`DmaFile`]: a glommio `DmaFile` behind the [`DurableFile`] contract.
 
 use std::io;
+use std::rc::Rc;
 
 use glommio::GlommioError;
 
 use crate::align::{check_write_alignment, is_aligned};
 use crate::errno::{from_io, from_sync};
-use crate::{DiskError, DurableFile};
+use crate::write_buffer::Storage;
+use crate::{DiskError, DurableFile, WriteBuffer};
 
 /// Reads longer than this many bytes are first clamped to the file size, so that an absurd
 /// `len_bytes` cannot make glommio allocate an absurd buffer; shorter reads skip the extra
@@ -53,6 +55,29 @@ impl DmaFile {
             .close()
             .await
             .map_err(|error| from_io(&os_error(error), &path, "close"))
+    }
+
+    /// Writes all of `buffer` at `offset_bytes` from glommio's own buffer; a short write (rare on
+    /// `O_DIRECT`) finishes with copies through `write_at`.
+    async fn write_shared(&self, offset_bytes: u64, buffer: &Rc<glommio::io::DmaBuffer>) -> Result<(), DiskError> {
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        let count = self
+            .file
+            .write_rc_at(Rc::clone(buffer), offset_bytes)
+            .await
+            .map_err(self.map("write_at"))?;
+        if count == 0 {
+            return Err(self.short("write_at", format!("write returned 0 at offset {offset_bytes}")));
+        }
+        if count < buffer.len() {
+            if !is_aligned(count as u64, self.alignment_bytes) {
+                return Err(self.short("write_at", format!("short write of {count} bytes off alignment")));
+            }
+            return self.write_at(offset_bytes + count as u64, &buffer.as_bytes()[count..]).await;
+        }
+        Ok(())
     }
 
     fn map(&self, operation: &'static str) -> impl Fn(GlommioError<()>) -> DiskError + '_ {
@@ -138,6 +163,38 @@ impl DurableFile for DmaFile {
             }
         }
         Ok(())
+    }
+
+    /// A `DmaBuffer` from this file's reactor: glommio's registered I/O memory when it has room
+    /// (written with `WRITE_FIXED`, no page pinning per write), else an aligned heap allocation.
+    fn alloc_write_buffer(&self, capacity_bytes: usize) -> Result<WriteBuffer, DiskError> {
+        Ok(WriteBuffer::from_dma(self.file.alloc_dma_buffer(capacity_bytes.max(1))))
+    }
+
+    /// Writes the `DmaBuffer` itself (no copy): it is trimmed to the buffer's length, so the
+    /// buffer comes back with that capacity. A short write finishes through `write_at`.
+    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+        let len_bytes = buffer.len_bytes();
+        if let Err(error) = check_write_alignment(&self.path, offset_bytes, len_bytes, self.alignment_bytes) {
+            return (Err(error), buffer);
+        }
+        match buffer.into_storage() {
+            (Storage::Dma(mut dma), len_bytes) => {
+                dma.trim_to_size(len_bytes);
+                let shared = Rc::new(dma);
+                let result = self.write_shared(offset_bytes, &shared).await;
+                let buffer = Rc::try_unwrap(shared).map_or_else(|_| WriteBuffer::empty(), WriteBuffer::from_dma);
+                (result, buffer)
+            }
+            (Storage::Aligned(aligned), len_bytes) => {
+                let result = match aligned.as_slice().get(..len_bytes) {
+                    Some(bytes) => self.write_at(offset_bytes, bytes).await,
+                    None => Err(self.short("write_at", "buffer length beyond capacity".to_owned())),
+                };
+                (result, WriteBuffer::from_aligned(aligned, len_bytes))
+            }
+            (Storage::Empty, _) => (Ok(()), WriteBuffer::empty()),
+        }
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {

@@ -13,6 +13,8 @@
 //! - Every method must run inside a glommio `LocalExecutor` (glommio panics otherwise).
 //! - `write_at` transfers exactly the caller's bytes: it copies them into a `DmaBuffer` from the
 //!   file's reactor and loops on short writes; it never pads.
+//! - `write_buffer_at` writes a `WriteBuffer` from `alloc_write_buffer` (a `DmaBuffer` of this
+//!   reactor) without copying, trimmed to the buffer's length; it never writes past the length.
 //! - `read_at` widens the transfer to aligned bounds itself and returns only bytes that exist in
 //!   the file (glommio's own unaligned `read_at` can return bytes past end of file).
 //! - `sync` is `fdatasync` through io_uring; any failure of it is `SyncFailed`.

@@ -44,6 +44,11 @@ fn dma_write_then_read_round_trips() {
 }
 
 #[test]
+fn dma_write_buffer_round_trips() {
+    run_on_dma_dir(|dir| async move { conformance::write_buffer_round_trips(&dir).await });
+}
+
+#[test]
 fn dma_misaligned_writes_are_refused() {
     run_on_dma_dir(|dir| async move { conformance::misaligned_writes_are_refused(&dir).await });
 }

@@ -20,6 +20,12 @@ fn posix_write_then_read_round_trips() {
 }
 
 #[test]
+fn posix_write_buffer_round_trips() {
+    let (_temp, dir) = temp_dir();
+    block_on(conformance::write_buffer_round_trips(&dir));
+}
+
+#[test]
 fn posix_misaligned_writes_are_refused() {
     let (_temp, dir) = temp_dir();
     block_on(conformance::misaligned_writes_are_refused(&dir));

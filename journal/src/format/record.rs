@@ -60,18 +60,34 @@ fn frame_crc(journal_id: u64, len_bytes: u32, body: &[u8]) -> u32 {
 /// If the body exceeds [`RECORD_BODY_BYTES_MAX`] (callers check sizes before encoding).
 pub fn encode_frame(journal_id: u64, kind: u8, payload_parts: &[&[u8]], out: &mut Vec<u8>) {
     let payload_bytes: usize = payload_parts.iter().map(|part| part.len()).sum();
+    let start = out.len();
+    out.resize(start + frame_bytes(payload_bytes), 0);
+    encode_frame_into(journal_id, kind, payload_parts, &mut out[start..]);
+}
+
+/// Writes one frame, whose payload is the concatenation of `payload_parts`, at the start of
+/// `out` (in place, for a batch encoded straight into an I/O buffer). Returns the frame's bytes.
+///
+/// # Panics
+/// If the body exceeds [`RECORD_BODY_BYTES_MAX`] or `out` is shorter than the frame (callers
+/// size the batch before encoding).
+pub fn encode_frame_into(journal_id: u64, kind: u8, payload_parts: &[&[u8]], out: &mut [u8]) -> usize {
+    let payload_bytes: usize = payload_parts.iter().map(|part| part.len()).sum();
     let body_bytes = 1 + payload_bytes;
     assert!(body_bytes <= RECORD_BODY_BYTES_MAX, "record body of {body_bytes} bytes is too large");
+    let total_bytes = FRAME_HEADER_BYTES + body_bytes;
+    let frame = &mut out[..total_bytes];
     let len_bytes = body_bytes as u32;
-    let start = out.len();
-    out.extend_from_slice(&len_bytes.to_le_bytes());
-    out.extend_from_slice(&[0u8; 4]);
-    out.push(kind);
+    frame[..4].copy_from_slice(&len_bytes.to_le_bytes());
+    frame[FRAME_HEADER_BYTES] = kind;
+    let mut at = FRAME_HEADER_BYTES + 1;
     for part in payload_parts {
-        out.extend_from_slice(part);
+        frame[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
     }
-    let crc = frame_crc(journal_id, len_bytes, &out[start + FRAME_HEADER_BYTES..]);
-    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+    let crc = frame_crc(journal_id, len_bytes, &frame[FRAME_HEADER_BYTES..]);
+    frame[4..8].copy_from_slice(&crc.to_le_bytes());
+    total_bytes
 }
 
 /// Decodes the frame at the start of `bytes`, in the file `journal_id`.
@@ -117,6 +133,15 @@ mod tests {
         let mut out = Vec::new();
         encode_frame(9, 1, &[b"payload"], &mut out);
         assert!(matches!(decode_frame(10, &out), Err(FrameError::CrcMismatch { .. })));
+    }
+
+    #[test]
+    fn in_place_encoding_matches_the_appending_one() {
+        let mut appended = Vec::new();
+        encode_frame(5, 1, &[b"abc", &[9u8; 300]], &mut appended);
+        let mut in_place = vec![0xffu8; appended.len() + 10];
+        assert_eq!(encode_frame_into(5, 1, &[b"abc", &[9u8; 300]], &mut in_place), appended.len());
+        assert_eq!(&in_place[..appended.len()], &appended[..]);
     }
 
     #[test]

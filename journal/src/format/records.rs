@@ -17,7 +17,7 @@
 use bytes::Bytes;
 use types::{EntryId, LedgerId, MasterKey, MASTER_KEY_LEN_BYTES};
 
-use super::record::{encode_frame, frame_bytes};
+use super::record::{encode_frame, encode_frame_into, frame_bytes};
 
 /// A record kind byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,49 @@ impl Record {
             }
         }
     }
+}
+
+impl Record {
+    /// Writes this record's frame, for the file `journal_id`, at the start of `out`; returns its
+    /// bytes ([`Record::frame_bytes`]).
+    ///
+    /// # Panics
+    /// If `out` is shorter than the frame.
+    pub fn encode_into(&self, journal_id: u64, out: &mut [u8]) -> usize {
+        match self {
+            Record::Entry { ledger_id, entry_id, body } => encode_frame_into(
+                journal_id,
+                Kind::Entry as u8,
+                &[&ledger_id.to_le_bytes(), &entry_id.to_le_bytes(), body],
+                out,
+            ),
+            Record::LedgerKey { ledger_id, master_key } => {
+                encode_frame_into(journal_id, Kind::LedgerKey as u8, &[&ledger_id.to_le_bytes(), master_key], out)
+            }
+            Record::Fence { ledger_id } => {
+                encode_frame_into(journal_id, Kind::Fence as u8, &[&ledger_id.to_le_bytes()], out)
+            }
+            Record::ExplicitLac { ledger_id, lac_blob } => {
+                encode_frame_into(journal_id, Kind::ExplicitLac as u8, &[&ledger_id.to_le_bytes(), lac_blob], out)
+            }
+        }
+    }
+}
+
+/// Writes a batch-mark frame at the start of `out`; returns its bytes.
+pub fn encode_batch_mark_into(journal_id: u64, durable_offset_bytes: u64, out: &mut [u8]) -> usize {
+    encode_frame_into(journal_id, Kind::BatchMark as u8, &[&durable_offset_bytes.to_le_bytes()], out)
+}
+
+/// Writes a padding frame of exactly `total_bytes` (at least 9) at the start of `out`.
+///
+/// # Panics
+/// As [`encode_padding`], or if `out` is shorter than `total_bytes`.
+pub fn encode_padding_into(journal_id: u64, total_bytes: usize, out: &mut [u8]) -> usize {
+    assert!(total_bytes >= frame_bytes(0), "padding frame of {total_bytes} bytes is too small");
+    let zeros_bytes = total_bytes - frame_bytes(0);
+    assert!(zeros_bytes <= ZEROS.len(), "padding frame of {total_bytes} bytes is too large");
+    encode_frame_into(journal_id, Kind::Padding as u8, &[&ZEROS[..zeros_bytes]], out)
 }
 
 /// Appends a batch-mark frame to `out`.

@@ -54,5 +54,6 @@ mod conformance {
         block_on(conformance::namespace_operations_follow_the_contract(
             &disk.dir("e"),
         ));
+        block_on(conformance::write_buffer_round_trips(&disk.dir("f")));
     }
 }
