@@ -32,6 +32,7 @@ mod requirement;
 pub mod script_mapping;
 mod search;
 pub mod topology;
+mod window_scorer;
 pub mod write_set;
 
 pub use adherence::{Adherence, Placed};

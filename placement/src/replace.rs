@@ -16,12 +16,14 @@ use std::collections::BTreeSet;
 
 use rand::Rng;
 
-use crate::adherence::{worst_spread, Adherence, Placed, WindowSpread};
+use crate::adherence::{Adherence, Placed, WindowSpread};
 use crate::constraints::{PlacementConstraints, PolicyKind};
 use crate::ensemble::order_bookies;
 use crate::error::{PlacementError, SpreadRule};
+use crate::location::NetworkLocation;
 use crate::requirement::{Operation, Requirement};
 use crate::topology::Topology;
+use crate::window_scorer::WindowScorer;
 use crate::write_set::Quorums;
 
 /// A candidate with its score.
@@ -58,8 +60,13 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
         let bookie = candidates.swap_remove(0);
         return Ok(Placed { value: bookie, adherence: Adherence::MeetsStrict });
     }
-    let scored: Vec<Scored> =
-        candidates.into_iter().map(|bookie| score(topology, constraints, quorums, ensemble, index, bookie)).collect();
+    let locations: Vec<&NetworkLocation> = ensemble.iter().map(|member| topology.location_of(member)).collect();
+    let scorer = WindowScorer::new(quorums, &locations, index);
+    let failed_location = topology.location_of(failed);
+    let scored: Vec<Scored> = candidates
+        .into_iter()
+        .map(|bookie| score(topology, constraints, &scorer, failed_location, bookie))
+        .collect();
     let region_target = if requirement.use_regions { requirement.region_min } else { 1 };
     let meets_all = |spread: &WindowSpread| {
         spread.racks >= requirement.targets.rack_min && spread.regions >= region_target
@@ -114,25 +121,17 @@ fn check_request(quorums: &Quorums, ensemble: &[String], index: usize) -> Result
 fn score(
     topology: &Topology,
     constraints: &PlacementConstraints,
-    quorums: &Quorums,
-    ensemble: &[String],
-    index: usize,
+    scorer: &WindowScorer<'_>,
+    failed_location: &NetworkLocation,
     bookie: String,
 ) -> Scored {
-    let mut trial: Vec<&str> = ensemble.iter().map(String::as_str).collect();
-    trial[index] = &bookie;
-    let spread = worst_spread(topology, quorums, &trial, Some(index));
-    let failed_location = topology.location_of(&ensemble[index]);
     let location = topology.location_of(&bookie);
-    let rest_uses_rack = ensemble
-        .iter()
-        .enumerate()
-        .any(|(position, member)| position != index && topology.location_of(member).rack() == location.rack());
+    let spread = scorer.score(location);
     let tier = if location.rack() == failed_location.rack() {
         0
     } else if constraints.policy == PolicyKind::RegionAware && location.region() == failed_location.region() {
         1
-    } else if !rest_uses_rack {
+    } else if !scorer.rest_uses_rack(location.rack()) {
         2
     } else {
         3
