@@ -1,14 +1,21 @@
-//! The bookie: the server that stores ledger entries.
+//! The bookie: the server that stores ledger entries for BookKeeper clients.
 //!
-//! Today this crate holds the part of the server that joins the journal and the ledger store:
-//! [`mark`] (the checkpoint mark file) and the checkpoint protocol. The network server, the
-//! thread-per-core runtime and registration arrive with issue 3.
+//! Map: [`config`] (the one `Config` struct, BookKeeper key translation, the sample file),
+//! [`server`] (protocol-neutral request handling: decode, execute on a shard, encode; read-only
+//! state, metrics, admin handlers), [`runtime`] (the only module naming glommio: one executor
+//! per core, each owning a [`StorageShard`], listeners, cross-core routing, periodic tasks),
+//! [`storage_shard`], [`checkpoint`] and [`mark`] (the durable core of one shard).
+//! `docs/notes/bookie-architecture.md` describes the threading model and request flow.
 
 #![deny(unsafe_code)]
 
-pub mod mark;
 pub mod checkpoint;
+pub mod config;
+pub mod mark;
+pub mod runtime;
+pub mod server;
 pub mod storage_shard;
 
 pub use checkpoint::{CheckpointError, CheckpointReport};
+pub use config::Config;
 pub use storage_shard::{RecoverError, RecoveryReport, ShardConfig, StorageShard, WriteError};

@@ -215,6 +215,17 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         Ok(())
     }
 
+    /// FORCE_LEDGER (spec §5.3): returns once every journal record appended before this call is
+    /// durable. The ledger's key record is appended again as the barrier: it is written after
+    /// every earlier record, and replaying it is a no-op for a ledger that already has that key.
+    pub async fn force_ledger(&self, ledger_id: LedgerId) -> Result<(), WriteError> {
+        let Some(state) = self.store.ledger_state(ledger_id) else {
+            return Err(WriteError::Store(StoreError::NoLedger { ledger_id }));
+        };
+        self.journal.append(Record::LedgerKey { ledger_id, master_key: state.master_key }).await?;
+        Ok(())
+    }
+
     /// Reads an entry; `entry_id == -1` reads the last entry stored.
     pub async fn read_entry(&self, ledger_id: LedgerId, entry_id: EntryId) -> Result<Bytes, StoreError> {
         self.store.read_entry(ledger_id, entry_id).await

@@ -1,0 +1,123 @@
+//! The `bookie` binary: runs a bookie from a config file (`bookie --config conf/bookie.toml
+//! [--set key=value]...`), a small loopback cluster in one process (`bookie standalone`), or
+//! prints the sample configuration (`bookie config --print-default`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bookie::config::sample::sample_toml;
+use bookie::runtime::{start, RunningBookie};
+use bookie::Config;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "bookie", version, about = "A BookKeeper-compatible bookie")]
+struct Cli {
+    /// The configuration file (TOML; see conf/bookie.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Overrides one key, e.g. --set bookie_port=3182 or --set journalDirectories=/a,/b (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
+    sets: Vec<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs one bookie (the default).
+    Run,
+    /// Runs several bookies on loopback in this process, each with its own directories.
+    Standalone {
+        /// Number of bookies.
+        #[arg(long, default_value_t = 3)]
+        bookies: u16,
+        /// Port of the first bookie; bookie i listens on base_port + i.
+        #[arg(long, default_value_t = 3181)]
+        base_port: u16,
+        /// Directory holding every bookie's journal and ledger directories.
+        #[arg(long, default_value = "standalone-data")]
+        data_dir: PathBuf,
+    },
+    /// Configuration helpers.
+    Config {
+        /// Prints the sample configuration with every key and its default.
+        #[arg(long)]
+        print_default: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => run(&cli.config, &cli.sets),
+        Command::Standalone { bookies, base_port, data_dir } => standalone(&cli.sets, bookies, base_port, &data_dir),
+        Command::Config { print_default } => {
+            if print_default {
+                print!("{}", sample_toml());
+                Ok(())
+            } else {
+                Err("nothing to do: use `bookie config --print-default`".to_owned())
+            }
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("bookie: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn started(config: Config) -> Result<RunningBookie, String> {
+    let port = config.bookie_port;
+    let metadata = config.metadata_service_uri.clone();
+    let bookie = start(config).map_err(|error| error.to_string())?;
+    if metadata.is_empty() {
+        tracing::warn!("metadata_service_uri is empty: the bookie is not registered anywhere (clients must be given its address)");
+    } else {
+        tracing::warn!(%metadata, "registration with a metadata service is not implemented yet in this build: the bookie is not registered");
+    }
+    tracing::info!(bookie_id = %bookie.bookie_id, port, cores = bookie.cores, "bookie ready");
+    Ok(bookie)
+}
+
+fn run(config: &Option<PathBuf>, sets: &[String]) -> Result<(), String> {
+    let config = Config::load(config.as_deref(), sets).map_err(|error| error.to_string())?;
+    started(config)?.wait();
+    Ok(())
+}
+
+fn standalone(sets: &[String], bookies: u16, base_port: u16, data_dir: &std::path::Path) -> Result<(), String> {
+    let mut running = Vec::new();
+    for index in 0..bookies {
+        let root = data_dir.join(format!("bookie-{index}"));
+        let (journal, ledgers) = (root.join("journal"), root.join("ledgers"));
+        for dir in [&journal, &ledgers] {
+            std::fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        }
+        let port = base_port.checked_add(index).ok_or("base_port + bookies overflows the port range")?;
+        let mut all_sets = vec![
+            format!("journal_dirs=[{:?}]", journal.display().to_string()),
+            format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
+            format!("bookie_port={port}"),
+            "listen_address=\"127.0.0.1\"".to_owned(),
+            "num_cores=1".to_owned(),
+            "pin_cores=false".to_owned(),
+        ];
+        all_sets.extend(sets.iter().cloned());
+        let config = Config::load(None, &all_sets).map_err(|error| error.to_string())?;
+        running.push(started(config)?);
+    }
+    tracing::info!(bookies, base_port, "standalone cluster ready on 127.0.0.1 (no metadata registration in this build)");
+    for bookie in running {
+        bookie.wait();
+    }
+    Ok(())
+}
