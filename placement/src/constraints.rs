@@ -3,6 +3,10 @@
 //!
 //! This module owns the configuration structs and their BookKeeper defaults. It holds no logic
 //! beyond defaults; [`crate::requirement`] turns a configuration into the per-window rules.
+//! The search budget's default of 200 000 nodes costs roughly 0.25 s when fully spent on the
+//! shared development host (about 1 µs per node); feasible placements usually need about E nodes.
+
+use crate::location::NetworkLocation;
 
 /// Which placement policy to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +90,10 @@ pub struct PlacementConstraints {
     /// Among candidates the constraints rank equally, prefer fewer requests in flight and more
     /// free disk (see [`crate::load`]). Default false, matching BookKeeper.
     pub load_aware_tie_breaking: bool,
+    /// The writer's own network location. When set (and not the default location), the first
+    /// ensemble position prefers a bookie in this rack, as BookKeeper's rack-aware policy does for
+    /// the local node; it is a preference only and never weakens a rule. Default none.
+    pub local_location: Option<NetworkLocation>,
     /// Upper bound on search nodes per call, so a pathological topology costs bounded time and
     /// gets [`crate::PlacementError::SearchBudgetExhausted`] instead of hanging. Default 200 000.
     pub search_nodes_max: usize,
@@ -98,6 +106,7 @@ impl Default for PlacementConstraints {
             rack: RackConstraints::default(),
             region: RegionConstraints::default(),
             load_aware_tie_breaking: false,
+            local_location: None,
             search_nodes_max: 200_000,
         }
     }

@@ -30,6 +30,16 @@ struct RackBookies {
     bookies: Vec<String>,
 }
 
+/// Whether `rack` is the client's local rack; a local location equal to the default location
+/// counts as unknown, as in BookKeeper ("or anywhere if local is default").
+fn is_local(topology: &Topology, constraints: &PlacementConstraints, rack: &RackBookies) -> bool {
+    let Some(local) = &constraints.local_location else { return false };
+    if local == topology.default_location() {
+        return false;
+    }
+    rack.bookies.first().is_some_and(|bookie| topology.location_of(bookie) == local)
+}
+
 pub(crate) fn new_ensemble<R: Rng + ?Sized>(
     topology: &Topology,
     constraints: &PlacementConstraints,
@@ -60,6 +70,7 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
             region: rack.region,
             capacity: rack.bookies.len(),
             tie_key: rack_tie_key(topology, constraints, rack),
+            local: is_local(topology, constraints, rack),
         })
         .collect();
     let sequence = search_with_fallback(&slots, constraints, quorums, &requirement, topology)?;

@@ -4,8 +4,9 @@
 //! interchangeable for every rule we check (rules look only at racks and regions), so the search
 //! assigns a rack to each ensemble position and the caller picks bookies inside racks afterwards.
 //!
-//! Method: depth-first over positions `0..E`, trying racks in preference order (fewest conflicts
-//! with the positions that share a window, then the caller's tie key, then most bookies left),
+//! Method: depth-first over positions `0..E`, trying racks in preference order (the local rack
+//! first for position 0, then fewest conflicts with the positions that share a window, then the
+//! caller's tie key, then most bookies left),
 //! pruning a branch when some window containing the new position can no longer reach its target
 //! (distinct domains so far + unassigned positions < target). Untouched racks with the same
 //! region and capacity are interchangeable, so only the first of them is tried at each node.
@@ -29,6 +30,9 @@ pub(crate) struct RackSlot {
     pub capacity: usize,
     /// Tie key among equally preferred racks (load of the rack's best bookie, or constant).
     pub tie_key: LoadKey,
+    /// Whether this is the client's local rack, preferred for position 0 (BookKeeper places the
+    /// first bookie near the writer).
+    pub local: bool,
 }
 
 /// The question asked of the search.
@@ -131,7 +135,8 @@ impl Search<'_> {
             let region_conflicts =
                 neighbours.iter().filter(|&&other| self.racks[other].region == slot.region).count();
             let rack_conflicts = neighbours.iter().filter(|&&other| other == rack).count();
-            (region_conflicts, rack_conflicts, slot.tie_key, Reverse(self.remaining[rack]))
+            let remote_first_bookie = position == 0 && !slot.local;
+            (remote_first_bookie, region_conflicts, rack_conflicts, slot.tie_key, Reverse(self.remaining[rack]))
         });
         order
     }
@@ -192,7 +197,7 @@ mod tests {
     fn slots(capacities: &[(usize, usize)]) -> Vec<RackSlot> {
         capacities
             .iter()
-            .map(|&(region, capacity)| RackSlot { region, capacity, tie_key: (false, 0, Reverse(0)) })
+            .map(|&(region, capacity)| RackSlot { region, capacity, tie_key: (false, 0, Reverse(0)), local: false })
             .collect()
     }
 

@@ -96,6 +96,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     durability_disabled,
                 },
                 load_aware_tie_breaking: load_aware,
+                local_location: (seed % 3 == 0).then(|| NetworkLocation::parse("/g0/k0").unwrap()),
                 search_nodes_max: 200_000,
             };
             Scenario {

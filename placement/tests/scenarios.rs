@@ -321,3 +321,21 @@ fn invalid_quorum_sizes_are_typed_errors() {
         .unwrap_err();
     assert_eq!(error.to_string(), "invalid quorum sizes E=2 Qw=3 Qa=2: need E >= Qw >= Qa >= 1");
 }
+
+#[test]
+fn first_bookie_prefers_the_writers_local_rack_without_weakening_rules() {
+    let topology = topology(SIX_IN_THREE_RACKS, &SIX);
+    let constraints = PlacementConstraints {
+        local_location: Some(placement::NetworkLocation::parse("/dc/r2").unwrap()),
+        ..rack_aware(true)
+    };
+    let placement = EnsemblePlacement::new(&topology, &constraints);
+    for seed in 0..30 {
+        let placed = placement.new_ensemble(3, 2, 2, &[], &mut StdRng::seed_from_u64(seed)).unwrap();
+        assert_eq!(topology.location_of(&placed.value[0]).rack(), "/dc/r2", "seed {seed}");
+        assert_eq!(placed.adherence, Adherence::MeetsStrict);
+    }
+    // A local rack with no eligible bookie is simply not preferred.
+    let placed = placement.new_ensemble(4, 2, 2, &strings(&["b1", "b2"]), &mut StdRng::seed_from_u64(0)).unwrap();
+    assert_eq!(placed.adherence, Adherence::MeetsStrict);
+}
