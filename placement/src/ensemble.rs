@@ -47,7 +47,7 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
     excluded: &BTreeSet<&str>,
     rng: &mut R,
 ) -> Result<Placed<Vec<String>>, PlacementError> {
-    let requirement = Requirement::derive(topology, constraints, quorums, excluded, Operation::NewEnsemble)?;
+    let requirement = Requirement::derive(topology, constraints, quorums, excluded, &[], Operation::NewEnsemble)?;
     let ensemble_size = quorums.ensemble_size();
     if requirement.candidates.len() < ensemble_size {
         return Err(PlacementError::NotEnoughBookies {

@@ -46,7 +46,13 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
     let failed = &ensemble[index];
     let mut unavailable = excluded.clone();
     unavailable.extend(ensemble.iter().map(String::as_str));
-    let requirement = Requirement::derive(topology, constraints, quorums, &unavailable, Operation::Replace)?;
+    let staying: Vec<&str> = ensemble
+        .iter()
+        .enumerate()
+        .filter(|&(position, _)| position != index)
+        .map(|(_, member)| member.as_str())
+        .collect();
+    let requirement = Requirement::derive(topology, constraints, quorums, &unavailable, &staying, Operation::Replace)?;
     if requirement.candidates.is_empty() {
         return Err(PlacementError::NoReplacementCandidates {
             index,

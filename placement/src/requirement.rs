@@ -8,7 +8,8 @@
 //! - region target `reppMinimumRegionsForDurability`, active only when `reppRegionsToWrite` is
 //!   set and durability is not disabled; hard for new ensembles, and for replacements when
 //!   `reppEnableDurabilityEnforcementInReplace` is on;
-//! - with fewer than two eligible regions the region-aware policy degrades to rack-aware.
+//! - with fewer than two eligible regions (counting, for a replacement, the regions of the
+//!   members that stay) the region-aware policy degrades to rack-aware.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,12 +88,15 @@ pub(crate) struct Requirement {
 
 impl Requirement {
     /// Derives the requirement; `excluded` holds the caller's exclusions plus, for a replacement,
-    /// the current ensemble.
+    /// the current ensemble, and `staying` holds the ensemble members that stay (for a
+    /// replacement): their regions count as available, so a replacement cannot dodge the region
+    /// rule just because the only candidates left are in one region.
     pub(crate) fn derive(
         topology: &Topology,
         constraints: &PlacementConstraints,
         quorums: &Quorums,
         excluded: &BTreeSet<&str>,
+        staying: &[&str],
         operation: Operation,
     ) -> Result<Self, PlacementError> {
         if constraints.policy == PolicyKind::RegionAware {
@@ -103,8 +107,12 @@ impl Requirement {
             && constraints.rack.enforce_min_racks_per_write_quorum
             && targets.rack_min > 1;
         let (candidates, exclusions) = eligible(topology, constraints, excluded);
-        let regions: BTreeSet<&str> =
-            candidates.iter().map(|bookie| topology.location_of(bookie).region()).collect();
+        let regions: BTreeSet<&str> = candidates
+            .iter()
+            .map(String::as_str)
+            .chain(staying.iter().copied())
+            .map(|bookie| topology.location_of(bookie).region())
+            .collect();
         let region_aware = constraints.policy == PolicyKind::RegionAware;
         let use_regions = region_aware && regions.len() >= 2;
         let region_degraded = region_aware && !use_regions && targets.region_min > 1;

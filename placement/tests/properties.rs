@@ -339,7 +339,9 @@ fn check_replace(scenario: &Scenario, index_raw: usize) -> Result<(), TestCaseEr
         prop_assert!(matches!(result, Err(PlacementError::NoReplacementCandidates { .. })), "{result:?}");
         return Ok(());
     }
-    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware && regions_of(topology, &candidates) >= 2;
+    let mut region_holders = candidates.clone();
+    region_holders.extend(ensemble.iter().enumerate().filter(|&(position, _)| position != index).map(|(_, member)| member.clone()));
+    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware && regions_of(topology, &region_holders) >= 2;
     let region_target = if regions_apply { oracle.region_target } else { 1 };
     let region_hard =
         if regions_apply && scenario.constraints.region.enforce_durability_in_replace { oracle.region_target } else { 1 };

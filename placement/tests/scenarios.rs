@@ -339,3 +339,24 @@ fn first_bookie_prefers_the_writers_local_rack_without_weakening_rules() {
     let placed = placement.new_ensemble(4, 2, 2, &strings(&["b1", "b2"]), &mut StdRng::seed_from_u64(0)).unwrap();
     assert_eq!(placed.adherence, Adherence::MeetsStrict);
 }
+
+#[test]
+fn replacement_keeps_region_durability_even_when_candidates_are_in_one_region() {
+    // Goal: the last us bookie fails and only eu bookies are left; a replacement in eu would leave
+    // a write quorum inside one region, so with durability enforcement in replace it is refused,
+    // and without it the best eu bookie is used and reported as Fail.
+    let mapping = "e1 /eu/r1\ne2 /eu/r2\ne3 /eu/r3\nu1 /us/r1\nu2 /us/r2\n";
+    let topology = topology(mapping, &["e1", "e2", "e3", "u1", "u2"]);
+    let quorums = Quorums::new(4, 2, 2).unwrap();
+    let ensemble = strings(&["e1", "u1", "e2", "u2"]);
+    let mut constraints = region_aware(&["eu", "us"]);
+    let error = EnsemblePlacement::new(&topology, &constraints)
+        .replace_bookie(&quorums, &ensemble, 1, &[], &mut StdRng::seed_from_u64(0))
+        .unwrap_err();
+    assert!(matches!(error, PlacementError::ReplacementImpossible { rule: SpreadRule::Regions(2), .. }), "{error:?}");
+    constraints.region.enforce_durability_in_replace = false;
+    let placed = EnsemblePlacement::new(&topology, &constraints)
+        .replace_bookie(&quorums, &ensemble, 1, &[], &mut StdRng::seed_from_u64(0))
+        .unwrap();
+    assert_eq!((placed.value.as_str(), placed.adherence), ("e3", Adherence::Fail));
+}
