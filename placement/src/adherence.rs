@@ -27,7 +27,9 @@ pub enum Adherence {
 pub struct Placed<T> {
     /// The chosen ensemble (or replacement bookie).
     pub value: T,
-    /// Whether it meets the policy strictly.
+    /// Whether it meets the policy strictly: for a new ensemble, every write quorum; for a
+    /// replacement, every write quorum containing the replaced position (the others are as the
+    /// caller's ensemble left them; check them with [`crate::EnsemblePlacement::adherence`]).
     pub adherence: Adherence,
 }
 

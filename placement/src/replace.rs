@@ -73,27 +73,8 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
         .into_iter()
         .map(|bookie| score(topology, constraints, &scorer, failed_location, bookie))
         .collect();
-    let region_target = if requirement.use_regions { requirement.region_min } else { 1 };
-    let meets_all = |spread: &WindowSpread| {
-        spread.racks >= requirement.targets.rack_min && spread.regions >= region_target
-    };
-    let meets_hard = |spread: &WindowSpread| {
-        (!requirement.rack_hard || spread.racks >= requirement.targets.rack_min)
-            && (!requirement.region_hard || spread.regions >= requirement.region_min)
-    };
-    // Candidates are already in seeded random (and, if enabled, load) order, and `min_by_key`
-    // keeps the first of equal keys, so ties go to that order.
-    let strict = scored.iter().filter(|candidate| meets_all(&candidate.spread)).min_by_key(|candidate| candidate.tier);
-    if let Some(choice) = strict {
-        let adherence = if requirement.region_degraded { Adherence::Fail } else { Adherence::MeetsStrict };
+    if let Some((choice, adherence)) = select(&requirement, &scored) {
         return Ok(Placed { value: choice.bookie.clone(), adherence });
-    }
-    let fallback = scored
-        .iter()
-        .filter(|candidate| meets_hard(&candidate.spread))
-        .min_by_key(|candidate| (Reverse(candidate.spread.regions), Reverse(candidate.spread.racks), candidate.tier));
-    if let Some(choice) = fallback {
-        return Ok(Placed { value: choice.bookie.clone(), adherence: Adherence::Fail });
     }
     let rule = failed_rule(&requirement, &scored);
     Err(PlacementError::ReplacementImpossible {
@@ -107,6 +88,29 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
             .collect(),
         exclusions: Box::new(requirement.exclusions),
     })
+}
+
+/// The preferred candidate and its adherence, or `None` when no candidate meets the hard targets.
+fn select<'s>(requirement: &Requirement, scored: &'s [Scored]) -> Option<(&'s Scored, Adherence)> {
+    let region_target = if requirement.use_regions { requirement.region_min } else { 1 };
+    let meets_all =
+        |spread: &WindowSpread| spread.racks >= requirement.targets.rack_min && spread.regions >= region_target;
+    let meets_hard = |spread: &WindowSpread| {
+        (!requirement.rack_hard || spread.racks >= requirement.targets.rack_min)
+            && (!requirement.region_hard || spread.regions >= requirement.region_min)
+    };
+    // Candidates are already in seeded random (and, if enabled, load) order, and `min_by_key`
+    // keeps the first of equal keys, so ties go to that order.
+    let strict = scored.iter().filter(|candidate| meets_all(&candidate.spread)).min_by_key(|candidate| candidate.tier);
+    if let Some(choice) = strict {
+        let adherence = if requirement.region_degraded { Adherence::Fail } else { Adherence::MeetsStrict };
+        return Some((choice, adherence));
+    }
+    scored
+        .iter()
+        .filter(|candidate| meets_hard(&candidate.spread))
+        .min_by_key(|candidate| (Reverse(candidate.spread.regions), Reverse(candidate.spread.racks), candidate.tier))
+        .map(|choice| (choice, Adherence::Fail))
 }
 
 fn check_request(quorums: &Quorums, ensemble: &[String], index: usize) -> Result<(), PlacementError> {
