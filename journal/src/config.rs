@@ -16,8 +16,11 @@ pub struct JournalConfig {
     /// microseconds; 0 writes as soon as the writer is free. Default 0: pipelining already
     /// batches everything that arrives during the previous write and sync.
     pub group_wait_max_us: u64,
-    /// A batch stops taking records once it holds this many bytes (a single larger record still
-    /// goes alone). Default 1 MiB.
+    /// A group-commit write (batch mark, records, padding) stays within this many bytes; a
+    /// single larger record still goes alone. Default 1 MiB. With glommio, the journal's two
+    /// write buffers come from the executor's registered `io_memory` when both fit its buddy
+    /// allocator (`io_memory >= 2 * batch_bytes_max`, power-of-two sizes), which saves pinning
+    /// the pages at every write.
     pub batch_bytes_max: usize,
     /// A file rolls over when the next batch would end beyond this size, in bytes.
     /// Default 1 GiB.

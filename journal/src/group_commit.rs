@@ -143,7 +143,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         let mut buffer = match spare {
             Some(buffer) if buffer.capacity_bytes() >= len_bytes => buffer,
             _ => {
-                let capacity_bytes = len_bytes.max(self.config.batch_bytes_max + 2 * self.alignment_bytes);
+                let capacity_bytes = len_bytes.max(self.config.batch_bytes_max);
                 file.alloc_write_buffer(capacity_bytes).map_err(disk_error)?
             }
         };
@@ -235,10 +235,14 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         .await
     }
 
-    /// Moves queued records into `batch`: at least one, then while under `batch_bytes_max`.
+    /// Moves queued records into `batch`: at least one, then while the whole write (batch mark,
+    /// records and the largest possible padding) stays within `batch_bytes_max`, so that a
+    /// full batch fits a buffer of exactly `batch_bytes_max` (glommio's registered I/O memory
+    /// is a buddy allocator: two 4 MiB buffers fit its default 10 MiB, two of 4 MiB + 8 KiB
+    /// do not).
     fn take_batch(&self, batch: &mut Vec<Queued>) {
         let mut state = self.state_mut();
-        let mut batch_bytes = 0;
+        let mut batch_bytes = BATCH_MARK_BYTES + self.alignment_bytes + crate::format::frame_bytes(0);
         while let Some(next) = state.queue.front() {
             let record_bytes = next.record.frame_bytes();
             if !batch.is_empty() && batch_bytes + record_bytes > self.config.batch_bytes_max {
