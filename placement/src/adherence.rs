@@ -41,7 +41,10 @@ pub(crate) struct WindowSpread {
 }
 
 /// Distinct racks and regions among `bookies`.
-pub(crate) fn spread_of<'a>(topology: &Topology, bookies: impl IntoIterator<Item = &'a str>) -> WindowSpread {
+pub(crate) fn spread_of<'a>(
+    topology: &Topology,
+    bookies: impl IntoIterator<Item = &'a str>,
+) -> WindowSpread {
     let mut racks = BTreeSet::new();
     let mut regions = BTreeSet::new();
     for bookie in bookies {
@@ -49,7 +52,10 @@ pub(crate) fn spread_of<'a>(topology: &Topology, bookies: impl IntoIterator<Item
         racks.insert(location.rack());
         regions.insert(location.region());
     }
-    WindowSpread { racks: racks.len(), regions: regions.len() }
+    WindowSpread {
+        racks: racks.len(),
+        regions: regions.len(),
+    }
 }
 
 /// The worst spread over the write-quorum windows of `ensemble` that contain `position`
@@ -65,13 +71,19 @@ pub(crate) fn worst_spread(
     let starts: Vec<usize> = match position {
         // The windows containing `position` start at most Qw - 1 positions before it; with
         // Qw == E they are all the same window.
-        Some(position) if width < size => (0..width).map(|back| (position + size - back) % size).collect(),
+        Some(position) if width < size => (0..width)
+            .map(|back| (position + size - back) % size)
+            .collect(),
         Some(_) => vec![0],
         None => (0..size).collect(),
     };
-    let mut worst = WindowSpread { racks: usize::MAX, regions: usize::MAX };
+    let mut worst = WindowSpread {
+        racks: usize::MAX,
+        regions: usize::MAX,
+    };
     for start in starts {
-        let members = (0..width).filter_map(|offset| ensemble.get((start + offset) % size).copied());
+        let members =
+            (0..width).filter_map(|offset| ensemble.get((start + offset) % size).copied());
         let spread = spread_of(topology, members);
         worst.racks = worst.racks.min(spread.racks);
         worst.regions = worst.regions.min(spread.regions);
@@ -92,7 +104,9 @@ pub(crate) fn ensemble_adherence(
     let targets = SpreadTargets::of(constraints, quorums);
     let worst = worst_spread(topology, quorums, ensemble, None);
     let in_default_rack = constraints.rack.enforce_min_racks_per_write_quorum
-        && ensemble.iter().any(|bookie| topology.is_in_default_rack(bookie));
+        && ensemble
+            .iter()
+            .any(|bookie| topology.is_in_default_rack(bookie));
     if worst.racks >= targets.rack_min && worst.regions >= targets.region_min && !in_default_rack {
         Adherence::MeetsStrict
     } else {
@@ -109,7 +123,9 @@ pub(crate) fn acked_span_fault_domains(
     quorums: &Quorums,
     acked: &[&str],
 ) -> bool {
-    if constraints.policy == PolicyKind::Random || !constraints.rack.enforce_min_fault_domains_for_write {
+    if constraints.policy == PolicyKind::Random
+        || !constraints.rack.enforce_min_fault_domains_for_write
+    {
         return true;
     }
     let targets = SpreadTargets::of(constraints, quorums);

@@ -33,11 +33,15 @@ struct RackBookies {
 /// Whether `rack` is the client's local rack; a local location equal to the default location
 /// counts as unknown, as in BookKeeper ("or anywhere if local is default").
 fn is_local(topology: &Topology, constraints: &PlacementConstraints, rack: &RackBookies) -> bool {
-    let Some(local) = &constraints.local_location else { return false };
+    let Some(local) = &constraints.local_location else {
+        return false;
+    };
     if local == topology.default_location() {
         return false;
     }
-    rack.bookies.first().is_some_and(|bookie| topology.location_of(bookie) == local)
+    rack.bookies
+        .first()
+        .is_some_and(|bookie| topology.location_of(bookie) == local)
 }
 
 pub(crate) fn new_ensemble<R: Rng + ?Sized>(
@@ -47,7 +51,14 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
     excluded: &BTreeSet<&str>,
     rng: &mut R,
 ) -> Result<Placed<Vec<String>>, PlacementError> {
-    let requirement = Requirement::derive(topology, constraints, quorums, excluded, &[], Operation::NewEnsemble)?;
+    let requirement = Requirement::derive(
+        topology,
+        constraints,
+        quorums,
+        excluded,
+        &[],
+        Operation::NewEnsemble,
+    )?;
     let ensemble_size = quorums.ensemble_size();
     if requirement.candidates.len() < ensemble_size {
         return Err(PlacementError::NotEnoughBookies {
@@ -60,7 +71,10 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
         let mut candidates = requirement.candidates;
         order_bookies(topology, constraints, &mut candidates, rng);
         candidates.truncate(ensemble_size);
-        return Ok(Placed { value: candidates, adherence: Adherence::MeetsStrict });
+        return Ok(Placed {
+            value: candidates,
+            adherence: Adherence::MeetsStrict,
+        });
     }
     check_domain_counts(topology, quorums, &requirement)?;
     let mut racks = rack_bookies(topology, constraints, &requirement, rng);
@@ -81,8 +95,15 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
         let bookie = racks[rack].bookies.remove(0);
         ensemble.push(bookie);
     }
-    let adherence = if strict { Adherence::MeetsStrict } else { Adherence::Fail };
-    Ok(Placed { value: ensemble, adherence })
+    let adherence = if strict {
+        Adherence::MeetsStrict
+    } else {
+        Adherence::Fail
+    };
+    Ok(Placed {
+        value: ensemble,
+        adherence,
+    })
 }
 
 /// Shuffles `bookies`, then (with load-aware tie-breaking) stably sorts them by load.
@@ -98,7 +119,11 @@ pub(crate) fn order_bookies<R: Rng + ?Sized>(
     }
 }
 
-fn rack_tie_key(topology: &Topology, constraints: &PlacementConstraints, rack: &RackBookies) -> crate::load::LoadKey {
+fn rack_tie_key(
+    topology: &Topology,
+    constraints: &PlacementConstraints,
+    rack: &RackBookies,
+) -> crate::load::LoadKey {
     match (constraints.load_aware_tie_breaking, rack.bookies.first()) {
         (true, Some(best)) => load_key(topology.load_hint(best)),
         _ => load_key(None),
@@ -106,7 +131,11 @@ fn rack_tie_key(topology: &Topology, constraints: &PlacementConstraints, rack: &
 }
 
 /// Fails fast, with the domains listed, when fewer domains than a hard target have bookies.
-fn check_domain_counts(topology: &Topology, quorums: &Quorums, requirement: &Requirement) -> Result<(), PlacementError> {
+fn check_domain_counts(
+    topology: &Topology,
+    quorums: &Quorums,
+    requirement: &Requirement,
+) -> Result<(), PlacementError> {
     let write_quorum = quorums.write_quorum();
     let rack_groups = requirement.rack_groups(topology);
     if requirement.rack_hard && rack_groups.len() < requirement.targets.rack_min {
@@ -144,7 +173,10 @@ fn rack_bookies<R: Rng + ?Sized>(
         let location = topology.location_of(bookie);
         let next_region = regions.len();
         regions.entry(location.region()).or_insert(next_region);
-        by_rack.entry(location.rack()).or_default().push(bookie.clone());
+        by_rack
+            .entry(location.rack())
+            .or_default()
+            .push(bookie.clone());
     }
     let mut racks: Vec<RackBookies> = by_rack
         .into_iter()
@@ -165,7 +197,10 @@ fn rack_bookies<R: Rng + ?Sized>(
 
 /// The region of a rack path (its first component).
 fn rack_region(rack: &str) -> &str {
-    rack.trim_start_matches('/').split('/').next().unwrap_or(rack)
+    rack.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or(rack)
 }
 
 struct RackSequence {
@@ -181,7 +216,11 @@ fn search_with_fallback(
     requirement: &Requirement,
     topology: &Topology,
 ) -> Result<RackSequence, PlacementError> {
-    let region_min = if requirement.region_hard { requirement.region_min } else { 1 };
+    let region_min = if requirement.region_hard {
+        requirement.region_min
+    } else {
+        1
+    };
     let full = requirement.targets.rack_min;
     let lowest = if requirement.rack_hard { full } else { 1 };
     let mut last = SearchOutcome::Impossible;
@@ -229,14 +268,21 @@ fn diagnose_both(
     let regions = requirement.region_min;
     if find_spread(slots, problem(constraints, quorums, 1, regions)) == SearchOutcome::Impossible {
         SpreadRule::Regions(regions)
-    } else if find_spread(slots, problem(constraints, quorums, racks, 1)) == SearchOutcome::Impossible {
+    } else if find_spread(slots, problem(constraints, quorums, racks, 1))
+        == SearchOutcome::Impossible
+    {
         SpreadRule::Racks(racks)
     } else {
         SpreadRule::RacksAndRegions { racks, regions }
     }
 }
 
-fn problem(constraints: &PlacementConstraints, quorums: &Quorums, rack_min: usize, region_min: usize) -> SpreadProblem {
+fn problem(
+    constraints: &PlacementConstraints,
+    quorums: &Quorums,
+    rack_min: usize,
+    region_min: usize,
+) -> SpreadProblem {
     SpreadProblem {
         ensemble_size: quorums.ensemble_size(),
         write_quorum: quorums.write_quorum(),

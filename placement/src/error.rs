@@ -48,7 +48,9 @@ impl fmt::Display for SpreadRule {
         match self {
             Self::Racks(racks) => write!(formatter, "{racks} racks"),
             Self::Regions(regions) => write!(formatter, "{regions} regions"),
-            Self::RacksAndRegions { racks, regions } => write!(formatter, "{racks} racks and {regions} regions"),
+            Self::RacksAndRegions { racks, regions } => {
+                write!(formatter, "{racks} racks and {regions} regions")
+            }
         }
     }
 }
@@ -77,7 +79,10 @@ impl fmt::Display for Exclusions {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts = [
             ("excluded", &self.excluded),
-            ("in the default rack (ineligible while enforcing min racks)", &self.default_rack),
+            (
+                "in the default rack (ineligible while enforcing min racks)",
+                &self.default_rack,
+            ),
             ("outside regionsToWrite", &self.outside_regions),
         ];
         for (label, bookies) in parts {
@@ -104,8 +109,10 @@ pub(crate) fn list(items: &[String]) -> String {
 
 /// Formats groups as `/r1 (bookies b1,b2), /r2 (bookies b3)`.
 pub(crate) fn describe_groups(groups: &[DomainGroup]) -> String {
-    let described: Vec<String> =
-        groups.iter().map(|group| format!("{} (bookies {})", group.name, list(&group.bookies))).collect();
+    let described: Vec<String> = groups
+        .iter()
+        .map(|group| format!("{} (bookies {})", group.name, list(&group.bookies)))
+        .collect();
     if described.is_empty() {
         "none".to_string()
     } else {
@@ -236,8 +243,14 @@ mod tests {
             domain: FaultDomain::Rack,
             required: 2,
             write_quorum: 3,
-            groups: vec![DomainGroup { name: "/r1".into(), bookies: vec!["b1".into(), "b2".into(), "b3".into()] }],
-            exclusions: Box::new(Exclusions { excluded: vec!["b4".into()], ..Exclusions::default() }),
+            groups: vec![DomainGroup {
+                name: "/r1".into(),
+                bookies: vec!["b1".into(), "b2".into(), "b3".into()],
+            }],
+            exclusions: Box::new(Exclusions {
+                excluded: vec!["b4".into()],
+                ..Exclusions::default()
+            }),
         };
         assert_eq!(
             error.to_string(),
@@ -248,7 +261,10 @@ mod tests {
     #[test]
     fn long_bookie_lists_are_cut_with_a_count() {
         let bookies: Vec<String> = (0..13).map(|index| format!("b{index}")).collect();
-        assert_eq!(list(&bookies), "b0,b1,b2,b3,b4,b5,b6,b7,b8,b9,... (+3 more)");
+        assert_eq!(
+            list(&bookies),
+            "b0,b1,b2,b3,b4,b5,b6,b7,b8,b9,... (+3 more)"
+        );
         assert_eq!(list(&bookies[..2]), "b0,b1");
     }
 }

@@ -37,7 +37,9 @@ pub mod write_set;
 
 pub use adherence::{Adherence, Placed};
 pub use constraints::{PlacementConstraints, PolicyKind, RackConstraints, RegionConstraints};
-pub use error::{DomainGroup, Exclusions, FaultDomain, PlacementError, SpreadRule, LISTED_BOOKIES_MAX};
+pub use error::{
+    DomainGroup, Exclusions, FaultDomain, PlacementError, SpreadRule, LISTED_BOOKIES_MAX,
+};
 pub use load::LoadHint;
 pub use location::{LocationError, NetworkLocation, DEFAULT_LOCATION};
 pub use mapping::{MappingParseError, RackMapping};

@@ -26,7 +26,11 @@ pub(crate) type LoadKey = (bool, u64, Reverse<u64>);
 /// The sort key of an optional hint.
 pub(crate) fn load_key(hint: Option<&LoadHint>) -> LoadKey {
     match hint {
-        Some(hint) => (false, hint.in_flight_requests, Reverse(hint.free_disk_bytes)),
+        Some(hint) => (
+            false,
+            hint.in_flight_requests,
+            Reverse(hint.free_disk_bytes),
+        ),
         None => (true, 0, Reverse(0)),
     }
 }
@@ -37,16 +41,28 @@ mod tests {
 
     #[test]
     fn fewer_requests_in_flight_rank_first_then_more_free_disk() {
-        let idle = LoadHint { free_disk_bytes: 10, in_flight_requests: 1 };
-        let busy = LoadHint { free_disk_bytes: 1000, in_flight_requests: 50 };
-        let idle_roomy = LoadHint { free_disk_bytes: 20, in_flight_requests: 1 };
+        let idle = LoadHint {
+            free_disk_bytes: 10,
+            in_flight_requests: 1,
+        };
+        let busy = LoadHint {
+            free_disk_bytes: 1000,
+            in_flight_requests: 50,
+        };
+        let idle_roomy = LoadHint {
+            free_disk_bytes: 20,
+            in_flight_requests: 1,
+        };
         assert!(load_key(Some(&idle)) < load_key(Some(&busy)));
         assert!(load_key(Some(&idle_roomy)) < load_key(Some(&idle)));
     }
 
     #[test]
     fn unknown_load_ranks_after_any_known_load() {
-        let busy = LoadHint { free_disk_bytes: 0, in_flight_requests: u64::MAX };
+        let busy = LoadHint {
+            free_disk_bytes: 0,
+            in_flight_requests: u64::MAX,
+        };
         assert!(load_key(Some(&busy)) < load_key(None));
     }
 }

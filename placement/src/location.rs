@@ -48,12 +48,16 @@ impl NetworkLocation {
         if path.chars().any(char::is_whitespace) {
             return Err(LocationError::Whitespace(path.to_string()));
         }
-        Ok(Self { path: path.to_string() })
+        Ok(Self {
+            path: path.to_string(),
+        })
     }
 
     /// The default location for bookies the mapping does not know.
     pub fn default_location() -> Self {
-        Self { path: DEFAULT_LOCATION.to_string() }
+        Self {
+            path: DEFAULT_LOCATION.to_string(),
+        }
     }
 
     /// The whole path; this is the rack identity.
@@ -98,10 +102,25 @@ mod tests {
     #[test]
     fn malformed_locations_are_rejected_with_reason() {
         assert_eq!(NetworkLocation::parse(""), Err(LocationError::Empty));
-        assert!(matches!(NetworkLocation::parse("eu/r1"), Err(LocationError::NotAbsolute(_))));
-        assert!(matches!(NetworkLocation::parse("/"), Err(LocationError::EmptyComponent(_))));
-        assert!(matches!(NetworkLocation::parse("/eu//r1"), Err(LocationError::EmptyComponent(_))));
-        assert!(matches!(NetworkLocation::parse("/eu/r1/"), Err(LocationError::EmptyComponent(_))));
-        assert!(matches!(NetworkLocation::parse("/eu/r\t1"), Err(LocationError::Whitespace(_))));
+        assert!(matches!(
+            NetworkLocation::parse("eu/r1"),
+            Err(LocationError::NotAbsolute(_))
+        ));
+        assert!(matches!(
+            NetworkLocation::parse("/"),
+            Err(LocationError::EmptyComponent(_))
+        ));
+        assert!(matches!(
+            NetworkLocation::parse("/eu//r1"),
+            Err(LocationError::EmptyComponent(_))
+        ));
+        assert!(matches!(
+            NetworkLocation::parse("/eu/r1/"),
+            Err(LocationError::EmptyComponent(_))
+        ));
+        assert!(matches!(
+            NetworkLocation::parse("/eu/r\t1"),
+            Err(LocationError::Whitespace(_))
+        ));
     }
 }

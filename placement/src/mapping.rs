@@ -65,7 +65,10 @@ impl Default for RackMapping {
 impl RackMapping {
     /// An empty mapping whose unknown bookies resolve to `default_location`.
     pub fn new(default_location: NetworkLocation) -> Self {
-        Self { locations: BTreeMap::new(), default_location }
+        Self {
+            locations: BTreeMap::new(),
+            default_location,
+        }
     }
 
     /// Parses the mapping file format; unknown bookies resolve to
@@ -77,12 +80,20 @@ impl RackMapping {
             let line = index + 1;
             let content = raw_line.split('#').next().unwrap_or("");
             let mut fields = content.split_whitespace();
-            let Some(bookie) = fields.next() else { continue };
+            let Some(bookie) = fields.next() else {
+                continue;
+            };
             let Some(location_text) = fields.next() else {
-                return Err(MappingParseError::MissingLocation { line, bookie: bookie.to_string() });
+                return Err(MappingParseError::MissingLocation {
+                    line,
+                    bookie: bookie.to_string(),
+                });
             };
             if let Some(extra) = fields.next() {
-                return Err(MappingParseError::ExtraField { line, extra: extra.to_string() });
+                return Err(MappingParseError::ExtraField {
+                    line,
+                    extra: extra.to_string(),
+                });
             }
             let location = NetworkLocation::parse(location_text)
                 .map_err(|source| MappingParseError::InvalidLocation { line, source })?;
@@ -146,14 +157,23 @@ mod tests {
     #[test]
     fn unknown_bookie_resolves_to_default_region_default_rack() {
         let mapping = RackMapping::parse("a /eu/r1\n").unwrap();
-        assert_eq!(mapping.resolve("zzz:3181").rack(), "/default-region/default-rack");
+        assert_eq!(
+            mapping.resolve("zzz:3181").rack(),
+            "/default-region/default-rack"
+        );
         assert!(!mapping.contains("zzz:3181"));
     }
 
     #[test]
     fn missing_location_names_its_line() {
         let error = RackMapping::parse("a /eu/r1\n\nb\n").unwrap_err();
-        assert_eq!(error, MappingParseError::MissingLocation { line: 3, bookie: "b".into() });
+        assert_eq!(
+            error,
+            MappingParseError::MissingLocation {
+                line: 3,
+                bookie: "b".into()
+            }
+        );
         assert_eq!(
             error.to_string(),
             "line 3: bookie \"b\" has no location (expected `bookie /region/rack`)"
@@ -163,13 +183,22 @@ mod tests {
     #[test]
     fn extra_field_names_its_line() {
         let error = RackMapping::parse("a /eu/r1 /eu/r2\n").unwrap_err();
-        assert_eq!(error, MappingParseError::ExtraField { line: 1, extra: "/eu/r2".into() });
+        assert_eq!(
+            error,
+            MappingParseError::ExtraField {
+                line: 1,
+                extra: "/eu/r2".into()
+            }
+        );
     }
 
     #[test]
     fn invalid_location_names_its_line_and_reason() {
         let error = RackMapping::parse("# x\na eu/r1\n").unwrap_err();
-        assert_eq!(error.to_string(), "line 2: network location \"eu/r1\" must start with '/' (like /region/rack)");
+        assert_eq!(
+            error.to_string(),
+            "line 2: network location \"eu/r1\" must start with '/' (like /region/rack)"
+        );
     }
 
     #[test]
@@ -177,7 +206,11 @@ mod tests {
         let error = RackMapping::parse("a /eu/r1\nb /eu/r1\na /eu/r2\n").unwrap_err();
         assert_eq!(
             error,
-            MappingParseError::DuplicateBookie { line: 3, bookie: "a".into(), first_line: 1 }
+            MappingParseError::DuplicateBookie {
+                line: 3,
+                bookie: "a".into(),
+                first_line: 1
+            }
         );
     }
 }

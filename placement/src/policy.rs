@@ -25,7 +25,10 @@ pub struct EnsemblePlacement<'a> {
 impl<'a> EnsemblePlacement<'a> {
     /// Binds `topology` and `constraints`.
     pub fn new(topology: &'a Topology, constraints: &'a PlacementConstraints) -> Self {
-        Self { topology, constraints }
+        Self {
+            topology,
+            constraints,
+        }
     }
 
     /// Chooses E distinct bookies for a new ledger, none of them in `excluded`, in ensemble
@@ -54,7 +57,15 @@ impl<'a> EnsemblePlacement<'a> {
         rng: &mut R,
     ) -> Result<Placed<String>, PlacementError> {
         let excluded: BTreeSet<&str> = excluded.iter().map(String::as_str).collect();
-        replace::replace_bookie(self.topology, self.constraints, quorums, ensemble, index_to_replace, &excluded, rng)
+        replace::replace_bookie(
+            self.topology,
+            self.constraints,
+            quorums,
+            ensemble,
+            index_to_replace,
+            &excluded,
+            rng,
+        )
     }
 
     /// Whether `ensemble` meets the policy strictly (BookKeeper's adherence check, used by the

@@ -52,7 +52,14 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
         .filter(|&(position, _)| position != index)
         .map(|(_, member)| member.as_str())
         .collect();
-    let requirement = Requirement::derive(topology, constraints, quorums, &unavailable, &staying, Operation::Replace)?;
+    let requirement = Requirement::derive(
+        topology,
+        constraints,
+        quorums,
+        &unavailable,
+        &staying,
+        Operation::Replace,
+    )?;
     if requirement.candidates.is_empty() {
         return Err(PlacementError::NoReplacementCandidates {
             index,
@@ -64,9 +71,15 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
     order_bookies(topology, constraints, &mut candidates, rng);
     if constraints.policy == PolicyKind::Random {
         let bookie = candidates.swap_remove(0);
-        return Ok(Placed { value: bookie, adherence: Adherence::MeetsStrict });
+        return Ok(Placed {
+            value: bookie,
+            adherence: Adherence::MeetsStrict,
+        });
     }
-    let locations: Vec<&NetworkLocation> = ensemble.iter().map(|member| topology.location_of(member)).collect();
+    let locations: Vec<&NetworkLocation> = ensemble
+        .iter()
+        .map(|member| topology.location_of(member))
+        .collect();
     let scorer = WindowScorer::new(quorums, &locations, index);
     let failed_location = topology.location_of(failed);
     let scored: Vec<Scored> = candidates
@@ -74,7 +87,10 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
         .map(|bookie| score(topology, constraints, &scorer, failed_location, bookie))
         .collect();
     if let Some((choice, adherence)) = select(&requirement, &scored) {
-        return Ok(Placed { value: choice.bookie.clone(), adherence });
+        return Ok(Placed {
+            value: choice.bookie.clone(),
+            adherence,
+        });
     }
     let rule = failed_rule(&requirement, &scored);
     Err(PlacementError::ReplacementImpossible {
@@ -84,7 +100,13 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
         write_quorum: quorums.write_quorum(),
         candidates: scored
             .iter()
-            .map(|candidate| format!("{}@{}", candidate.bookie, topology.location_of(&candidate.bookie)))
+            .map(|candidate| {
+                format!(
+                    "{}@{}",
+                    candidate.bookie,
+                    topology.location_of(&candidate.bookie)
+                )
+            })
             .collect(),
         exclusions: Box::new(requirement.exclusions),
     })
@@ -92,36 +114,65 @@ pub(crate) fn replace_bookie<R: Rng + ?Sized>(
 
 /// The preferred candidate and its adherence, or `None` when no candidate meets the hard targets.
 fn select<'s>(requirement: &Requirement, scored: &'s [Scored]) -> Option<(&'s Scored, Adherence)> {
-    let region_target = if requirement.use_regions { requirement.region_min } else { 1 };
-    let meets_all =
-        |spread: &WindowSpread| spread.racks >= requirement.targets.rack_min && spread.regions >= region_target;
+    let region_target = if requirement.use_regions {
+        requirement.region_min
+    } else {
+        1
+    };
+    let meets_all = |spread: &WindowSpread| {
+        spread.racks >= requirement.targets.rack_min && spread.regions >= region_target
+    };
     let meets_hard = |spread: &WindowSpread| {
         (!requirement.rack_hard || spread.racks >= requirement.targets.rack_min)
             && (!requirement.region_hard || spread.regions >= requirement.region_min)
     };
     // Candidates are already in seeded random (and, if enabled, load) order, and `min_by_key`
     // keeps the first of equal keys, so ties go to that order.
-    let strict = scored.iter().filter(|candidate| meets_all(&candidate.spread)).min_by_key(|candidate| candidate.tier);
+    let strict = scored
+        .iter()
+        .filter(|candidate| meets_all(&candidate.spread))
+        .min_by_key(|candidate| candidate.tier);
     if let Some(choice) = strict {
-        let adherence = if requirement.region_degraded { Adherence::Fail } else { Adherence::MeetsStrict };
+        let adherence = if requirement.region_degraded {
+            Adherence::Fail
+        } else {
+            Adherence::MeetsStrict
+        };
         return Some((choice, adherence));
     }
     scored
         .iter()
         .filter(|candidate| meets_hard(&candidate.spread))
-        .min_by_key(|candidate| (Reverse(candidate.spread.regions), Reverse(candidate.spread.racks), candidate.tier))
+        .min_by_key(|candidate| {
+            (
+                Reverse(candidate.spread.regions),
+                Reverse(candidate.spread.racks),
+                candidate.tier,
+            )
+        })
         .map(|choice| (choice, Adherence::Fail))
 }
 
-fn check_request(quorums: &Quorums, ensemble: &[String], index: usize) -> Result<(), PlacementError> {
+fn check_request(
+    quorums: &Quorums,
+    ensemble: &[String],
+    index: usize,
+) -> Result<(), PlacementError> {
     if ensemble.len() != quorums.ensemble_size() {
         return Err(PlacementError::InvalidReplacement {
-            reason: format!("ensemble has {} bookies but E={}", ensemble.len(), quorums.ensemble_size()),
+            reason: format!(
+                "ensemble has {} bookies but E={}",
+                ensemble.len(),
+                quorums.ensemble_size()
+            ),
         });
     }
     if index >= ensemble.len() {
         return Err(PlacementError::InvalidReplacement {
-            reason: format!("index {index} is outside the ensemble of {}", ensemble.len()),
+            reason: format!(
+                "index {index} is outside the ensemble of {}",
+                ensemble.len()
+            ),
         });
     }
     Ok(())
@@ -139,22 +190,32 @@ fn score(
     let spread = scorer.score(location);
     let tier = if location.rack() == failed_location.rack() {
         0
-    } else if constraints.policy == PolicyKind::RegionAware && location.region() == failed_location.region() {
+    } else if constraints.policy == PolicyKind::RegionAware
+        && location.region() == failed_location.region()
+    {
         1
     } else if !scorer.rest_uses_rack(location.rack()) {
         2
     } else {
         3
     };
-    Scored { bookie, spread, tier }
+    Scored {
+        bookie,
+        spread,
+        tier,
+    }
 }
 
 /// Names the hard rule no candidate meets: the one that fails on its own, or both.
 fn failed_rule(requirement: &Requirement, scored: &[Scored]) -> SpreadRule {
     let racks = requirement.targets.rack_min;
     let regions = requirement.region_min;
-    let rack_reachable = scored.iter().any(|candidate| candidate.spread.racks >= racks);
-    let region_reachable = scored.iter().any(|candidate| candidate.spread.regions >= regions);
+    let rack_reachable = scored
+        .iter()
+        .any(|candidate| candidate.spread.racks >= racks);
+    let region_reachable = scored
+        .iter()
+        .any(|candidate| candidate.spread.regions >= regions);
     match (requirement.rack_hard, requirement.region_hard) {
         (true, true) if !region_reachable => SpreadRule::Regions(regions),
         (true, true) if !rack_reachable => SpreadRule::Racks(racks),

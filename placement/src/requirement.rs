@@ -32,8 +32,14 @@ impl SpreadTargets {
     pub(crate) fn of(constraints: &PlacementConstraints, quorums: &Quorums) -> Self {
         let write_quorum = quorums.write_quorum();
         match constraints.policy {
-            PolicyKind::Random => Self { rack_min: 1, region_min: 1 },
-            PolicyKind::RackAware => Self { rack_min: rack_target(constraints, write_quorum), region_min: 1 },
+            PolicyKind::Random => Self {
+                rack_min: 1,
+                region_min: 1,
+            },
+            PolicyKind::RackAware => Self {
+                rack_min: rack_target(constraints, write_quorum),
+                region_min: 1,
+            },
             PolicyKind::RegionAware => Self {
                 rack_min: rack_target(constraints, write_quorum),
                 region_min: effective_min_regions(constraints).min(write_quorum).max(1),
@@ -43,7 +49,11 @@ impl SpreadTargets {
 }
 
 fn rack_target(constraints: &PlacementConstraints, write_quorum: usize) -> usize {
-    constraints.rack.min_racks_per_write_quorum.min(write_quorum).max(1)
+    constraints
+        .rack
+        .min_racks_per_write_quorum
+        .min(write_quorum)
+        .max(1)
 }
 
 /// `reppMinimumRegionsForDurability` as BookKeeper applies it: only with `reppRegionsToWrite`
@@ -118,8 +128,18 @@ impl Requirement {
         let region_degraded = region_aware && !use_regions && targets.region_min > 1;
         let region_min = if use_regions { targets.region_min } else { 1 };
         let region_hard = region_min > 1
-            && (operation == Operation::NewEnsemble || constraints.region.enforce_durability_in_replace);
-        Ok(Self { targets, rack_hard, region_min, region_hard, use_regions, region_degraded, candidates, exclusions })
+            && (operation == Operation::NewEnsemble
+                || constraints.region.enforce_durability_in_replace);
+        Ok(Self {
+            targets,
+            rack_hard,
+            region_min,
+            region_hard,
+            use_regions,
+            region_degraded,
+            candidates,
+            exclusions,
+        })
     }
 
     /// Eligible bookies grouped by rack (rack path order).
@@ -137,7 +157,10 @@ impl Requirement {
         for bookie in &self.candidates {
             grouped.entry(key(bookie)).or_default().push(bookie.clone());
         }
-        grouped.into_iter().map(|(name, bookies)| DomainGroup { name, bookies }).collect()
+        grouped
+            .into_iter()
+            .map(|(name, bookies)| DomainGroup { name, bookies })
+            .collect()
     }
 }
 
@@ -146,10 +169,11 @@ fn eligible(
     constraints: &PlacementConstraints,
     excluded: &BTreeSet<&str>,
 ) -> (Vec<String>, Exclusions) {
-    let skip_default_rack =
-        constraints.policy != PolicyKind::Random && constraints.rack.enforce_min_racks_per_write_quorum;
+    let skip_default_rack = constraints.policy != PolicyKind::Random
+        && constraints.rack.enforce_min_racks_per_write_quorum;
     let regions_to_write = &constraints.region.regions_to_write;
-    let filter_regions = constraints.policy == PolicyKind::RegionAware && !regions_to_write.is_empty();
+    let filter_regions =
+        constraints.policy == PolicyKind::RegionAware && !regions_to_write.is_empty();
     let mut candidates = Vec::new();
     let mut exclusions = Exclusions::default();
     for bookie in topology.available() {
@@ -158,7 +182,9 @@ fn eligible(
         } else if skip_default_rack && topology.is_in_default_rack(bookie) {
             exclusions.default_rack.push(bookie.to_string());
         } else if filter_regions
-            && !regions_to_write.iter().any(|region| region == topology.location_of(bookie).region())
+            && !regions_to_write
+                .iter()
+                .any(|region| region == topology.location_of(bookie).region())
         {
             exclusions.outside_regions.push(bookie.to_string());
         } else {
@@ -170,16 +196,30 @@ fn eligible(
 
 /// Region-aware validation (spec §6.7): `Qa >= minRegions`, and with validation on,
 /// `Qa > Qw - floor(Qw / minRegions)` so a write quorum keeps an ack quorum outside any one region.
-fn validate_region_quorums(constraints: &PlacementConstraints, quorums: &Quorums) -> Result<(), PlacementError> {
+fn validate_region_quorums(
+    constraints: &PlacementConstraints,
+    quorums: &Quorums,
+) -> Result<(), PlacementError> {
     let min_regions = effective_min_regions(constraints);
     let write_quorum = quorums.write_quorum();
     let ack_quorum = quorums.ack_quorum();
-    let error = |reason| PlacementError::RegionValidation { write_quorum, ack_quorum, min_regions, reason };
+    let error = |reason| PlacementError::RegionValidation {
+        write_quorum,
+        ack_quorum,
+        min_regions,
+        reason,
+    };
     if ack_quorum < min_regions {
-        return Err(error("Qa must be at least the minimum regions for durability"));
+        return Err(error(
+            "Qa must be at least the minimum regions for durability",
+        ));
     }
-    if constraints.region.enable_validation && ack_quorum <= write_quorum - write_quorum / min_regions {
-        return Err(error("Qa must exceed Qw - floor(Qw / minRegions) so losing one region leaves an ack quorum"));
+    if constraints.region.enable_validation
+        && ack_quorum <= write_quorum - write_quorum / min_regions
+    {
+        return Err(error(
+            "Qa must exceed Qw - floor(Qw / minRegions) so losing one region leaves an ack quorum",
+        ));
     }
     Ok(())
 }

@@ -93,7 +93,11 @@ pub enum ScriptError {
 
 /// Runs `script` for `bookies` and returns their mapping; unknown bookies later resolve to the
 /// default location. `timeout` bounds each invocation of at most [`SCRIPT_ARGS_MAX`] bookies.
-pub fn resolve_with_script(script: &Path, bookies: &[String], timeout: Duration) -> Result<RackMapping, ScriptError> {
+pub fn resolve_with_script(
+    script: &Path,
+    bookies: &[String],
+    timeout: Duration,
+) -> Result<RackMapping, ScriptError> {
     let mut mapping = RackMapping::default();
     for batch in bookies.chunks(SCRIPT_ARGS_MAX) {
         let hosts: Vec<&str> = batch.iter().map(|bookie| host_of(bookie)).collect();
@@ -108,10 +112,12 @@ pub fn resolve_with_script(script: &Path, bookies: &[String], timeout: Duration)
             });
         }
         for (bookie, location) in batch.iter().zip(locations) {
-            let location = NetworkLocation::parse(location).map_err(|source| ScriptError::InvalidLocation {
-                script: script.to_path_buf(),
-                bookie: bookie.clone(),
-                source,
+            let location = NetworkLocation::parse(location).map_err(|source| {
+                ScriptError::InvalidLocation {
+                    script: script.to_path_buf(),
+                    bookie: bookie.clone(),
+                    source,
+                }
             })?;
             mapping.insert(bookie.clone(), location);
         }
@@ -122,8 +128,12 @@ pub fn resolve_with_script(script: &Path, bookies: &[String], timeout: Duration)
 /// The host part of a bookie id: `host:port` -> `host`, `[v6]:port` -> `v6`, anything else as is.
 pub fn host_of(bookie: &str) -> &str {
     match bookie.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) => {
-            host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(host)
+        Some((host, port))
+            if !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) =>
+        {
+            host.strip_prefix('[')
+                .and_then(|inner| inner.strip_suffix(']'))
+                .unwrap_or(host)
         }
         _ => bookie,
     }
@@ -138,11 +148,18 @@ fn run_bounded(script: &Path, hosts: &[&str], timeout: Duration) -> Result<Strin
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|error| ScriptError::Spawn { script: script.to_path_buf(), reason: error.to_string() })?;
+        .map_err(|error| ScriptError::Spawn {
+            script: script.to_path_buf(),
+            reason: error.to_string(),
+        })?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let timed_out = || ScriptError::TimedOut { script: script.to_path_buf(), timeout_ms: timeout.as_millis() };
-    let Ok(stdout_bytes) = stdout.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+    let timed_out = || ScriptError::TimedOut {
+        script: script.to_path_buf(),
+        timeout_ms: timeout.as_millis(),
+    };
+    let Ok(stdout_bytes) = stdout.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    else {
         kill(&mut child);
         return Err(timed_out());
     };
@@ -156,20 +173,27 @@ fn run_bounded(script: &Path, hosts: &[&str], timeout: Duration) -> Result<Strin
             Ok(None) => thread::park_timeout(EXIT_POLL_INTERVAL),
             Err(error) => {
                 kill(&mut child);
-                return Err(ScriptError::Wait { script: script.to_path_buf(), reason: error.to_string() });
+                return Err(ScriptError::Wait {
+                    script: script.to_path_buf(),
+                    reason: error.to_string(),
+                });
             }
         }
     };
     if !status.success() {
         // The script exited, so its stderr is closed unless it left a child holding it open.
-        let stderr_bytes = stderr.recv_timeout(EXIT_POLL_INTERVAL * 20).unwrap_or_default();
+        let stderr_bytes = stderr
+            .recv_timeout(EXIT_POLL_INTERVAL * 20)
+            .unwrap_or_default();
         return Err(ScriptError::Failed {
             script: script.to_path_buf(),
             status: status.to_string(),
             stderr: String::from_utf8_lossy(&stderr_bytes).trim().to_string(),
         });
     }
-    String::from_utf8(stdout_bytes).map_err(|_| ScriptError::NotUtf8 { script: script.to_path_buf() })
+    String::from_utf8(stdout_bytes).map_err(|_| ScriptError::NotUtf8 {
+        script: script.to_path_buf(),
+    })
 }
 
 /// Reads a pipe to its end on a helper thread, so a full stderr pipe cannot stall stdout.

@@ -67,7 +67,10 @@ struct Search<'a> {
 /// Searches for a rack per position meeting `problem`'s targets.
 pub(crate) fn find_spread(racks: &[RackSlot], problem: SpreadProblem) -> SearchOutcome {
     let total: usize = racks.iter().map(|rack| rack.capacity).sum();
-    if total < problem.ensemble_size || problem.write_quorum == 0 || problem.write_quorum > problem.ensemble_size {
+    if total < problem.ensemble_size
+        || problem.write_quorum == 0
+        || problem.write_quorum > problem.ensemble_size
+    {
         return SearchOutcome::Impossible;
     }
     let mut search = Search {
@@ -129,14 +132,24 @@ impl Search<'_> {
     /// Racks with bookies left, most preferred first; ties keep the caller's (shuffled) order.
     fn preference_order(&self, position: usize) -> Vec<usize> {
         let neighbours = self.assigned_neighbours(position);
-        let mut order: Vec<usize> = (0..self.racks.len()).filter(|&rack| self.remaining[rack] > 0).collect();
+        let mut order: Vec<usize> = (0..self.racks.len())
+            .filter(|&rack| self.remaining[rack] > 0)
+            .collect();
         order.sort_by_key(|&rack| {
             let slot = &self.racks[rack];
-            let region_conflicts =
-                neighbours.iter().filter(|&&other| self.racks[other].region == slot.region).count();
+            let region_conflicts = neighbours
+                .iter()
+                .filter(|&&other| self.racks[other].region == slot.region)
+                .count();
             let rack_conflicts = neighbours.iter().filter(|&&other| other == rack).count();
             let remote_first_bookie = position == 0 && !slot.local;
-            (remote_first_bookie, region_conflicts, rack_conflicts, slot.tie_key, Reverse(self.remaining[rack]))
+            (
+                remote_first_bookie,
+                region_conflicts,
+                rack_conflicts,
+                slot.tie_key,
+                Reverse(self.remaining[rack]),
+            )
         });
         order
     }
@@ -186,7 +199,8 @@ impl Search<'_> {
                 None => unassigned += 1,
             }
         }
-        racks.len() + unassigned >= self.problem.rack_min && regions.len() + unassigned >= self.problem.region_min
+        racks.len() + unassigned >= self.problem.rack_min
+            && regions.len() + unassigned >= self.problem.region_min
     }
 }
 
@@ -197,12 +211,28 @@ mod tests {
     fn slots(capacities: &[(usize, usize)]) -> Vec<RackSlot> {
         capacities
             .iter()
-            .map(|&(region, capacity)| RackSlot { region, capacity, tie_key: (false, 0, Reverse(0)), local: false })
+            .map(|&(region, capacity)| RackSlot {
+                region,
+                capacity,
+                tie_key: (false, 0, Reverse(0)),
+                local: false,
+            })
             .collect()
     }
 
-    fn problem(ensemble_size: usize, write_quorum: usize, rack_min: usize, region_min: usize) -> SpreadProblem {
-        SpreadProblem { ensemble_size, write_quorum, rack_min, region_min, nodes_max: 100_000 }
+    fn problem(
+        ensemble_size: usize,
+        write_quorum: usize,
+        rack_min: usize,
+        region_min: usize,
+    ) -> SpreadProblem {
+        SpreadProblem {
+            ensemble_size,
+            write_quorum,
+            rack_min,
+            region_min,
+            nodes_max: 100_000,
+        }
     }
 
     #[test]
@@ -210,7 +240,10 @@ mod tests {
         // Five positions, windows of two, two racks each: rack 0 can fill at most 2 of 5
         // positions without two neighbours sharing it, and rack 1 has only one bookie.
         let racks = slots(&[(0, 4), (0, 1)]);
-        assert_eq!(find_spread(&racks, problem(5, 2, 2, 1)), SearchOutcome::Impossible);
+        assert_eq!(
+            find_spread(&racks, problem(5, 2, 2, 1)),
+            SearchOutcome::Impossible
+        );
     }
 
     #[test]
@@ -231,14 +264,20 @@ mod tests {
             panic!("expected an arrangement");
         };
         for start in 0..4 {
-            assert_ne!(racks[sequence[start]].region, racks[sequence[(start + 1) % 4]].region);
+            assert_ne!(
+                racks[sequence[start]].region,
+                racks[sequence[(start + 1) % 4]].region
+            );
         }
     }
 
     #[test]
     fn budget_is_a_hard_limit() {
         let racks = slots(&[(0, 30), (0, 1)]);
-        let tiny = SpreadProblem { nodes_max: 3, ..problem(20, 3, 2, 1) };
+        let tiny = SpreadProblem {
+            nodes_max: 3,
+            ..problem(20, 3, 2, 1)
+        };
         assert_eq!(find_spread(&racks, tiny), SearchOutcome::BudgetExhausted);
     }
 }

@@ -28,7 +28,11 @@ impl Topology {
         S: Into<String>,
     {
         let available = available.into_iter().map(Into::into).collect();
-        Self { mapping, available, load_hints: BTreeMap::new() }
+        Self {
+            mapping,
+            available,
+            load_hints: BTreeMap::new(),
+        }
     }
 
     /// Records the latest load hint of `bookie`, replacing any earlier one.

@@ -26,35 +26,72 @@ pub(crate) struct WindowScorer<'a> {
 
 impl<'a> WindowScorer<'a> {
     /// Prepares scoring for `position` of an ensemble whose members sit at `locations`.
-    pub(crate) fn new(quorums: &Quorums, locations: &[&'a NetworkLocation], position: usize) -> Self {
+    pub(crate) fn new(
+        quorums: &Quorums,
+        locations: &[&'a NetworkLocation],
+        position: usize,
+    ) -> Self {
         let mut rack_ids = BTreeMap::new();
         let mut region_ids = BTreeMap::new();
         let members = locations
             .iter()
-            .map(|location| (intern(&mut rack_ids, location.rack()), intern(&mut region_ids, location.region())))
+            .map(|location| {
+                (
+                    intern(&mut rack_ids, location.rack()),
+                    intern(&mut region_ids, location.region()),
+                )
+            })
             .collect();
         let size = quorums.ensemble_size();
         let width = quorums.write_quorum();
-        let starts: Vec<usize> =
-            if width < size { (0..width).map(|back| (position + size - back) % size).collect() } else { vec![0] };
-        let windows = starts.into_iter().map(|start| (0..width).map(|offset| (start + offset) % size).collect()).collect();
-        Self { rack_ids, region_ids, members, windows, position }
+        let starts: Vec<usize> = if width < size {
+            (0..width)
+                .map(|back| (position + size - back) % size)
+                .collect()
+        } else {
+            vec![0]
+        };
+        let windows = starts
+            .into_iter()
+            .map(|start| (0..width).map(|offset| (start + offset) % size).collect())
+            .collect();
+        Self {
+            rack_ids,
+            region_ids,
+            members,
+            windows,
+            position,
+        }
     }
 
     /// Worst spread over the windows containing the position, with `candidate` placed there.
     pub(crate) fn score(&self, candidate: &NetworkLocation) -> WindowSpread {
         // Unknown racks or regions get an id no member has.
-        let rack = self.rack_ids.get(candidate.rack()).copied().unwrap_or(usize::MAX);
-        let region = self.region_ids.get(candidate.region()).copied().unwrap_or(usize::MAX);
-        let mut worst = WindowSpread { racks: usize::MAX, regions: usize::MAX };
+        let rack = self
+            .rack_ids
+            .get(candidate.rack())
+            .copied()
+            .unwrap_or(usize::MAX);
+        let region = self
+            .region_ids
+            .get(candidate.region())
+            .copied()
+            .unwrap_or(usize::MAX);
+        let mut worst = WindowSpread {
+            racks: usize::MAX,
+            regions: usize::MAX,
+        };
         let mut seen_racks: Vec<usize> = Vec::new();
         let mut seen_regions: Vec<usize> = Vec::new();
         for window in &self.windows {
             seen_racks.clear();
             seen_regions.clear();
             for &position in window {
-                let (member_rack, member_region) =
-                    if position == self.position { (rack, region) } else { self.members[position] };
+                let (member_rack, member_region) = if position == self.position {
+                    (rack, region)
+                } else {
+                    self.members[position]
+                };
                 if !seen_racks.contains(&member_rack) {
                     seen_racks.push(member_rack);
                 }
@@ -70,8 +107,13 @@ impl<'a> WindowScorer<'a> {
 
     /// Whether any member other than the scored position sits in `rack`.
     pub(crate) fn rest_uses_rack(&self, rack: &str) -> bool {
-        let Some(&id) = self.rack_ids.get(rack) else { return false };
-        self.members.iter().enumerate().any(|(position, &(member_rack, _))| position != self.position && member_rack == id)
+        let Some(&id) = self.rack_ids.get(rack) else {
+            return false;
+        };
+        self.members
+            .iter()
+            .enumerate()
+            .any(|(position, &(member_rack, _))| position != self.position && member_rack == id)
     }
 }
 
@@ -89,18 +131,27 @@ mod tests {
 
     #[test]
     fn score_matches_worst_spread_of_trial_ensemble() {
-        let mapping = RackMapping::parse("a /eu/r1\nb /eu/r2\nc /us/r1\nd /us/r2\nx /ap/r9\ny /eu/r1\n").unwrap();
+        let mapping =
+            RackMapping::parse("a /eu/r1\nb /eu/r2\nc /us/r1\nd /us/r2\nx /ap/r9\ny /eu/r1\n")
+                .unwrap();
         let topology = Topology::new(mapping, ["a", "b", "c", "d", "x", "y"]);
         let ensemble = ["a", "b", "c", "d"];
         for (write_quorum, position) in [(2, 0), (3, 1), (4, 3), (3, 3)] {
             let quorums = Quorums::new(4, write_quorum, 1).unwrap();
-            let locations: Vec<&NetworkLocation> = ensemble.iter().map(|bookie| topology.location_of(bookie)).collect();
+            let locations: Vec<&NetworkLocation> = ensemble
+                .iter()
+                .map(|bookie| topology.location_of(bookie))
+                .collect();
             let scorer = WindowScorer::new(&quorums, &locations, position);
             for candidate in ["x", "y", "d"] {
                 let mut trial = ensemble;
                 trial[position] = candidate;
                 let expected = worst_spread(&topology, &quorums, &trial, Some(position));
-                assert_eq!(scorer.score(topology.location_of(candidate)), expected, "Qw={write_quorum} {candidate}@{position}");
+                assert_eq!(
+                    scorer.score(topology.location_of(candidate)),
+                    expected,
+                    "Qw={write_quorum} {candidate}@{position}"
+                );
             }
         }
     }

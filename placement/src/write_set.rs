@@ -40,12 +40,24 @@ pub struct Quorums {
 
 impl Quorums {
     /// Checks `E >= Qw >= Qa >= 1`.
-    pub fn new(ensemble_size: usize, write_quorum: usize, ack_quorum: usize) -> Result<Self, QuorumError> {
+    pub fn new(
+        ensemble_size: usize,
+        write_quorum: usize,
+        ack_quorum: usize,
+    ) -> Result<Self, QuorumError> {
         let valid = ack_quorum >= 1 && write_quorum >= ack_quorum && ensemble_size >= write_quorum;
         if !valid {
-            return Err(QuorumError::InvalidSizes { ensemble_size, write_quorum, ack_quorum });
+            return Err(QuorumError::InvalidSizes {
+                ensemble_size,
+                write_quorum,
+                ack_quorum,
+            });
         }
-        Ok(Self { ensemble_size, write_quorum, ack_quorum })
+        Ok(Self {
+            ensemble_size,
+            write_quorum,
+            ack_quorum,
+        })
     }
 
     /// Ensemble size E.
@@ -66,13 +78,18 @@ impl Quorums {
     /// Ensemble positions that store `entry_id` (spec §6.2).
     pub fn write_set(&self, entry_id: EntryId) -> Result<Vec<usize>, QuorumError> {
         let entry = u64::try_from(entry_id).map_err(|_| QuorumError::NegativeEntryId(entry_id))?;
-        Ok(striped_positions(entry, self.ensemble_size, self.write_quorum))
+        Ok(striped_positions(
+            entry,
+            self.ensemble_size,
+            self.write_quorum,
+        ))
     }
 
     /// Every distinct write set of the ensemble: window `i` is the write set of entry `i`,
     /// positions `i..i+Qw-1 (mod E)`. These are the windows placement constraints apply to.
     pub fn write_quorum_windows(&self) -> impl Iterator<Item = Vec<usize>> + '_ {
-        (0..self.ensemble_size as u64).map(|start| striped_positions(start, self.ensemble_size, self.write_quorum))
+        (0..self.ensemble_size as u64)
+            .map(|start| striped_positions(start, self.ensemble_size, self.write_quorum))
     }
 
     /// Whether Qa distinct members of `write_set` appear in `acked_positions` (spec §6.2).
@@ -109,7 +126,11 @@ impl Quorums {
 
 /// Write set of entry `entry_id` for ensemble size `ensemble_size` and write quorum
 /// `write_quorum`: `[(e + i) mod E for i in 0..Qw]` (spec §6.2).
-pub fn write_set(entry_id: EntryId, ensemble_size: usize, write_quorum: usize) -> Result<Vec<usize>, QuorumError> {
+pub fn write_set(
+    entry_id: EntryId,
+    ensemble_size: usize,
+    write_quorum: usize,
+) -> Result<Vec<usize>, QuorumError> {
     // Qa does not affect the write set; 1 is the weakest value that keeps the sizes valid.
     Quorums::new(ensemble_size, write_quorum, 1)?.write_set(entry_id)
 }
@@ -144,8 +165,14 @@ mod tests {
 
     #[test]
     fn invalid_sizes_and_negative_entries_are_errors() {
-        assert!(matches!(write_set(0, 0, 0), Err(QuorumError::InvalidSizes { .. })));
-        assert!(matches!(write_set(0, 2, 3), Err(QuorumError::InvalidSizes { .. })));
+        assert!(matches!(
+            write_set(0, 0, 0),
+            Err(QuorumError::InvalidSizes { .. })
+        ));
+        assert!(matches!(
+            write_set(0, 2, 3),
+            Err(QuorumError::InvalidSizes { .. })
+        ));
         assert_eq!(write_set(-1, 3, 2), Err(QuorumError::NegativeEntryId(-1)));
         assert!(Quorums::new(3, 2, 3).is_err());
         assert!(Quorums::new(3, 3, 3).is_ok());
@@ -181,6 +208,9 @@ mod tests {
     fn windows_are_the_write_sets_of_the_first_e_entries() {
         let quorums = Quorums::new(4, 3, 2).unwrap();
         let windows: Vec<_> = quorums.write_quorum_windows().collect();
-        assert_eq!(windows, vec![vec![0, 1, 2], vec![1, 2, 3], vec![2, 3, 0], vec![3, 0, 1]]);
+        assert_eq!(
+            windows,
+            vec![vec![0, 1, 2], vec![1, 2, 3], vec![2, 3, 0], vec![3, 0, 1]]
+        );
     }
 }

@@ -38,5 +38,8 @@ proptest! {
 fn error_line_numbers_count_comment_and_blank_lines() {
     let text = "# header\n\n10.0.0.1:3181 /eu/r1\n   # indented comment\n10.0.0.2:3181 /eu//r2\n";
     let error = RackMapping::parse(text).unwrap_err();
-    assert_eq!(error.to_string(), "line 5: network location \"/eu//r2\" has an empty component");
+    assert_eq!(
+        error.to_string(),
+        "line 5: network location \"/eu//r2\" has an empty component"
+    );
 }

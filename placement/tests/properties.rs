@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use placement::{
-    Adherence, EnsemblePlacement, LoadHint, NetworkLocation, PlacementConstraints, PlacementError, PolicyKind,
-    Quorums, RackConstraints, RackMapping, RegionConstraints, SpreadRule, Topology,
+    Adherence, EnsemblePlacement, LoadHint, NetworkLocation, PlacementConstraints, PlacementError,
+    PolicyKind, Quorums, RackConstraints, RackMapping, RegionConstraints, SpreadRule, Topology,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -31,11 +31,28 @@ struct Scenario {
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
-    let shape = (1usize..=3, 1usize..=3, proptest::collection::vec(0usize..=4, 9), 0usize..=2);
+    let shape = (
+        1usize..=3,
+        1usize..=3,
+        proptest::collection::vec(0usize..=4, 9),
+        0usize..=2,
+    );
     let quorum = (1usize..=5, 0usize..8, 0usize..8);
     let rack_settings = (1usize..=4, any::<bool>(), any::<bool>());
-    let region_settings = (0u8..32, 1usize..=3, any::<bool>(), any::<bool>(), any::<bool>());
-    let misc = (0u8..6, any::<bool>(), any::<u64>(), any::<u64>(), proptest::collection::vec(any::<(u8, u8)>(), 40));
+    let region_settings = (
+        0u8..32,
+        1usize..=3,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    let misc = (
+        0u8..6,
+        any::<bool>(),
+        any::<u64>(),
+        any::<u64>(),
+        proptest::collection::vec(any::<(u8, u8)>(), 40),
+    );
     (shape, quorum, rack_settings, region_settings, misc).prop_map(
         |(
             (regions, racks_per_region, bookies_per_rack, unmapped),
@@ -51,7 +68,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     let count = bookies_per_rack[region * racks_per_region + rack];
                     for bookie in 0..count {
                         let id = format!("b{region}{rack}{bookie}:3181");
-                        mapping.insert(&id, NetworkLocation::parse(&format!("/g{region}/k{rack}")).unwrap());
+                        mapping.insert(
+                            &id,
+                            NetworkLocation::parse(&format!("/g{region}/k{rack}")).unwrap(),
+                        );
                         available.push(id);
                     }
                 }
@@ -61,10 +81,13 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             }
             let mut topology = Topology::new(mapping, available.clone());
             for (bookie, (in_flight, free)) in available.iter().zip(loads) {
-                topology.set_load_hint(bookie, LoadHint {
-                    free_disk_bytes: u64::from(free),
-                    in_flight_requests: u64::from(in_flight % 4),
-                });
+                topology.set_load_hint(
+                    bookie,
+                    LoadHint {
+                        free_disk_bytes: u64::from(free),
+                        in_flight_requests: u64::from(in_flight % 4),
+                    },
+                );
             }
             let excluded: Vec<String> = available
                 .iter()
@@ -75,8 +98,10 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 .collect();
             let write_quorum = 1 + write_raw % ensemble_size;
             let ack_quorum = 1 + ack_raw % write_quorum;
-            let regions_to_write =
-                (0..4).filter(|bit| region_mask < 16 && region_mask & (1 << bit) != 0).map(|region| format!("g{region}")).collect();
+            let regions_to_write = (0..4)
+                .filter(|bit| region_mask < 16 && region_mask & (1 << bit) != 0)
+                .map(|region| format!("g{region}"))
+                .collect();
             let constraints = PlacementConstraints {
                 policy: match policy {
                     0 => PolicyKind::Random,
@@ -129,16 +154,32 @@ fn oracle(scenario: &Scenario) -> Oracle {
     let eligible = topology
         .available()
         .filter(|bookie| !scenario.excluded.iter().any(|excluded| excluded == bookie))
-        .filter(|bookie| !(non_random && constraints.rack.enforce_min_racks_per_write_quorum && topology.is_in_default_rack(bookie)))
+        .filter(|bookie| {
+            !(non_random
+                && constraints.rack.enforce_min_racks_per_write_quorum
+                && topology.is_in_default_rack(bookie))
+        })
         .filter(|bookie| {
             !region_aware
                 || constraints.region.regions_to_write.is_empty()
-                || constraints.region.regions_to_write.iter().any(|region| region == topology.location_of(bookie).region())
+                || constraints
+                    .region
+                    .regions_to_write
+                    .iter()
+                    .any(|region| region == topology.location_of(bookie).region())
         })
         .map(str::to_string)
         .collect();
     let write_quorum = scenario.quorums.write_quorum();
-    let rack_target = if non_random { constraints.rack.min_racks_per_write_quorum.min(write_quorum).max(1) } else { 1 };
+    let rack_target = if non_random {
+        constraints
+            .rack
+            .min_racks_per_write_quorum
+            .min(write_quorum)
+            .max(1)
+    } else {
+        1
+    };
     let region_effective = if region_aware
         && !constraints.region.regions_to_write.is_empty()
         && !constraints.region.durability_disabled
@@ -151,25 +192,46 @@ fn oracle(scenario: &Scenario) -> Oracle {
         eligible,
         rack_target,
         region_target: region_effective.min(write_quorum),
-        rack_hard: non_random && constraints.rack.enforce_min_racks_per_write_quorum && rack_target > 1,
+        rack_hard: non_random
+            && constraints.rack.enforce_min_racks_per_write_quorum
+            && rack_target > 1,
         region_min_regions_effective: region_effective,
     }
 }
 
 fn regions_of(topology: &Topology, bookies: &[String]) -> usize {
-    bookies.iter().map(|bookie| topology.location_of(bookie).region()).collect::<BTreeSet<_>>().len()
+    bookies
+        .iter()
+        .map(|bookie| topology.location_of(bookie).region())
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// Whether some arrangement of `bookies` meets the targets, by enumerating every rack sequence.
-fn arrangement_exists(topology: &Topology, bookies: &[String], quorums: &Quorums, racks: usize, regions: usize) -> bool {
+fn arrangement_exists(
+    topology: &Topology,
+    bookies: &[String],
+    quorums: &Quorums,
+    racks: usize,
+    regions: usize,
+) -> bool {
     let mut capacity: BTreeMap<&str, usize> = BTreeMap::new();
     for bookie in bookies {
-        *capacity.entry(topology.location_of(bookie).rack()).or_default() += 1;
+        *capacity
+            .entry(topology.location_of(bookie).rack())
+            .or_default() += 1;
     }
     let rack_names: Vec<&str> = capacity.keys().copied().collect();
     let mut left: Vec<usize> = capacity.values().copied().collect();
     let mut sequence = Vec::new();
-    enumerate(&rack_names, &mut left, &mut sequence, quorums, racks, regions)
+    enumerate(
+        &rack_names,
+        &mut left,
+        &mut sequence,
+        quorums,
+        racks,
+        regions,
+    )
 }
 
 fn enumerate(
@@ -204,31 +266,63 @@ fn enumerate(
 fn windows_meet(rack_paths: &[&str], quorums: &Quorums, racks: usize, regions: usize) -> bool {
     let size = rack_paths.len();
     (0..size).all(|start| {
-        let window: Vec<&str> = (0..quorums.write_quorum()).map(|offset| rack_paths[(start + offset) % size]).collect();
+        let window: Vec<&str> = (0..quorums.write_quorum())
+            .map(|offset| rack_paths[(start + offset) % size])
+            .collect();
         let distinct_racks = window.iter().collect::<BTreeSet<_>>().len();
-        let distinct_regions =
-            window.iter().map(|rack| rack.trim_start_matches('/').split('/').next().unwrap()).collect::<BTreeSet<_>>().len();
+        let distinct_regions = window
+            .iter()
+            .map(|rack| rack.trim_start_matches('/').split('/').next().unwrap())
+            .collect::<BTreeSet<_>>()
+            .len();
         distinct_racks >= racks && distinct_regions >= regions
     })
 }
 
-fn ensemble_meets(topology: &Topology, ensemble: &[String], quorums: &Quorums, racks: usize, regions: usize) -> bool {
-    let paths: Vec<&str> = ensemble.iter().map(|bookie| topology.location_of(bookie).rack()).collect();
+fn ensemble_meets(
+    topology: &Topology,
+    ensemble: &[String],
+    quorums: &Quorums,
+    racks: usize,
+    regions: usize,
+) -> bool {
+    let paths: Vec<&str> = ensemble
+        .iter()
+        .map(|bookie| topology.location_of(bookie).rack())
+        .collect();
     windows_meet(&paths, quorums, racks, regions)
 }
 
 /// Spread of the windows containing `index`: (min racks, min regions).
-fn spread_at(topology: &Topology, ensemble: &[String], quorums: &Quorums, index: usize) -> (usize, usize) {
+fn spread_at(
+    topology: &Topology,
+    ensemble: &[String],
+    quorums: &Quorums,
+    index: usize,
+) -> (usize, usize) {
     let size = ensemble.len();
     let mut worst = (usize::MAX, usize::MAX);
     for start in 0..size {
-        let positions: Vec<usize> = (0..quorums.write_quorum()).map(|offset| (start + offset) % size).collect();
+        let positions: Vec<usize> = (0..quorums.write_quorum())
+            .map(|offset| (start + offset) % size)
+            .collect();
         if !positions.contains(&index) {
             continue;
         }
-        let locations: Vec<_> = positions.iter().map(|&position| topology.location_of(&ensemble[position])).collect();
-        let racks = locations.iter().map(|location| location.rack()).collect::<BTreeSet<_>>().len();
-        let regions = locations.iter().map(|location| location.region()).collect::<BTreeSet<_>>().len();
+        let locations: Vec<_> = positions
+            .iter()
+            .map(|&position| topology.location_of(&ensemble[position]))
+            .collect();
+        let racks = locations
+            .iter()
+            .map(|location| location.rack())
+            .collect::<BTreeSet<_>>()
+            .len();
+        let regions = locations
+            .iter()
+            .map(|location| location.region())
+            .collect::<BTreeSet<_>>()
+            .len();
         worst = (worst.0.min(racks), worst.1.min(regions));
     }
     worst
@@ -242,10 +336,14 @@ fn region_validation_fails(scenario: &Scenario, oracle: &Oracle) -> bool {
     let write_quorum = scenario.quorums.write_quorum();
     let ack_quorum = scenario.quorums.ack_quorum();
     ack_quorum < min_regions
-        || (scenario.constraints.region.enable_validation && ack_quorum <= write_quorum - write_quorum / min_regions)
+        || (scenario.constraints.region.enable_validation
+            && ack_quorum <= write_quorum - write_quorum / min_regions)
 }
 
-fn new_ensemble(scenario: &Scenario, seed: u64) -> Result<placement::Placed<Vec<String>>, PlacementError> {
+fn new_ensemble(
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<placement::Placed<Vec<String>>, PlacementError> {
     let placement = EnsemblePlacement::new(&scenario.topology, &scenario.constraints);
     let quorums = &scenario.quorums;
     placement.new_ensemble(
@@ -263,27 +361,67 @@ fn check_new_ensemble(scenario: &Scenario) -> Result<(), TestCaseError> {
     let quorums = &scenario.quorums;
     let result = new_ensemble(scenario, scenario.seed);
     if region_validation_fails(scenario, &oracle) {
-        prop_assert!(matches!(result, Err(PlacementError::RegionValidation { .. })), "{result:?}");
+        prop_assert!(
+            matches!(result, Err(PlacementError::RegionValidation { .. })),
+            "{result:?}"
+        );
         return Ok(());
     }
     if oracle.eligible.len() < quorums.ensemble_size() {
-        prop_assert!(matches!(result, Err(PlacementError::NotEnoughBookies { .. })), "{result:?}");
+        prop_assert!(
+            matches!(result, Err(PlacementError::NotEnoughBookies { .. })),
+            "{result:?}"
+        );
         return Ok(());
     }
-    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware && regions_of(topology, &oracle.eligible) >= 2;
-    let region_hard = if regions_apply { oracle.region_target } else { 1 };
-    let rack_hard = if oracle.rack_hard { oracle.rack_target } else { 1 };
-    let hard_exists = arrangement_exists(topology, &oracle.eligible, quorums, rack_hard, region_hard);
+    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware
+        && regions_of(topology, &oracle.eligible) >= 2;
+    let region_hard = if regions_apply {
+        oracle.region_target
+    } else {
+        1
+    };
+    let rack_hard = if oracle.rack_hard {
+        oracle.rack_target
+    } else {
+        1
+    };
+    let hard_exists =
+        arrangement_exists(topology, &oracle.eligible, quorums, rack_hard, region_hard);
     match result {
         Err(error) => {
-            prop_assert!(!hard_exists, "placement failed although a valid ensemble exists: {error}");
+            prop_assert!(
+                !hard_exists,
+                "placement failed although a valid ensemble exists: {error}"
+            );
             let (racks, regions) = match &error {
-                PlacementError::NotEnoughFaultDomains { domain: placement::FaultDomain::Rack, required, .. } => (*required, 1),
-                PlacementError::NotEnoughFaultDomains { domain: placement::FaultDomain::Region, required, .. } => (1, *required),
-                PlacementError::SpreadImpossible { rule: SpreadRule::Racks(racks), .. } => (*racks, 1),
-                PlacementError::SpreadImpossible { rule: SpreadRule::Regions(regions), .. } => (1, *regions),
-                PlacementError::SpreadImpossible { rule: SpreadRule::RacksAndRegions { racks, regions }, .. } => (*racks, *regions),
-                other => return Err(TestCaseError::fail(format!("unexpected error kind: {other}"))),
+                PlacementError::NotEnoughFaultDomains {
+                    domain: placement::FaultDomain::Rack,
+                    required,
+                    ..
+                } => (*required, 1),
+                PlacementError::NotEnoughFaultDomains {
+                    domain: placement::FaultDomain::Region,
+                    required,
+                    ..
+                } => (1, *required),
+                PlacementError::SpreadImpossible {
+                    rule: SpreadRule::Racks(racks),
+                    ..
+                } => (*racks, 1),
+                PlacementError::SpreadImpossible {
+                    rule: SpreadRule::Regions(regions),
+                    ..
+                } => (1, *regions),
+                PlacementError::SpreadImpossible {
+                    rule: SpreadRule::RacksAndRegions { racks, regions },
+                    ..
+                } => (*racks, *regions),
+                other => {
+                    return Err(TestCaseError::fail(format!(
+                        "unexpected error kind: {other}"
+                    )))
+                }
             };
             prop_assert!(
                 !arrangement_exists(topology, &oracle.eligible, quorums, racks, regions),
@@ -294,15 +432,34 @@ fn check_new_ensemble(scenario: &Scenario) -> Result<(), TestCaseError> {
             prop_assert!(hard_exists || scenario.constraints.policy == PolicyKind::Random);
             let ensemble = &placed.value;
             prop_assert_eq!(ensemble.len(), quorums.ensemble_size());
-            prop_assert_eq!(ensemble.iter().collect::<BTreeSet<_>>().len(), ensemble.len(), "duplicate bookie");
+            prop_assert_eq!(
+                ensemble.iter().collect::<BTreeSet<_>>().len(),
+                ensemble.len(),
+                "duplicate bookie"
+            );
             for bookie in ensemble {
                 prop_assert!(oracle.eligible.contains(bookie), "{bookie} is not eligible");
             }
-            prop_assert!(ensemble_meets(topology, ensemble, quorums, rack_hard, region_hard), "hard rule broken: {ensemble:?}");
-            let region_strict = if regions_apply { oracle.region_target } else { 1 };
-            let degraded = scenario.constraints.policy == PolicyKind::RegionAware && !regions_apply && oracle.region_target > 1;
-            let strict_exists =
-                !degraded && arrangement_exists(topology, &oracle.eligible, quorums, oracle.rack_target, region_strict);
+            prop_assert!(
+                ensemble_meets(topology, ensemble, quorums, rack_hard, region_hard),
+                "hard rule broken: {ensemble:?}"
+            );
+            let region_strict = if regions_apply {
+                oracle.region_target
+            } else {
+                1
+            };
+            let degraded = scenario.constraints.policy == PolicyKind::RegionAware
+                && !regions_apply
+                && oracle.region_target > 1;
+            let strict_exists = !degraded
+                && arrangement_exists(
+                    topology,
+                    &oracle.eligible,
+                    quorums,
+                    oracle.rack_target,
+                    region_strict,
+                );
             if scenario.constraints.policy != PolicyKind::Random {
                 prop_assert_eq!(
                     placed.adherence == Adherence::MeetsStrict,
@@ -326,7 +483,11 @@ fn check_replace(scenario: &Scenario, index_raw: usize) -> Result<(), TestCaseEr
         return Ok(());
     }
     // Any ensemble will do, adhering or not: take the first E available bookies.
-    let ensemble: Vec<String> = topology.available().take(quorums.ensemble_size()).map(str::to_string).collect();
+    let ensemble: Vec<String> = topology
+        .available()
+        .take(quorums.ensemble_size())
+        .map(str::to_string)
+        .collect();
     if ensemble.len() < quorums.ensemble_size() {
         return Ok(());
     }
@@ -334,31 +495,70 @@ fn check_replace(scenario: &Scenario, index_raw: usize) -> Result<(), TestCaseEr
     let placement = EnsemblePlacement::new(topology, &scenario.constraints);
     let mut rng = StdRng::seed_from_u64(scenario.seed);
     let result = placement.replace_bookie(quorums, &ensemble, index, &scenario.excluded, &mut rng);
-    let candidates: Vec<String> = oracle.eligible.iter().filter(|bookie| !ensemble.contains(bookie)).cloned().collect();
+    let candidates: Vec<String> = oracle
+        .eligible
+        .iter()
+        .filter(|bookie| !ensemble.contains(bookie))
+        .cloned()
+        .collect();
     if candidates.is_empty() {
-        prop_assert!(matches!(result, Err(PlacementError::NoReplacementCandidates { .. })), "{result:?}");
+        prop_assert!(
+            matches!(result, Err(PlacementError::NoReplacementCandidates { .. })),
+            "{result:?}"
+        );
         return Ok(());
     }
     let mut region_holders = candidates.clone();
-    region_holders.extend(ensemble.iter().enumerate().filter(|&(position, _)| position != index).map(|(_, member)| member.clone()));
-    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware && regions_of(topology, &region_holders) >= 2;
-    let region_target = if regions_apply { oracle.region_target } else { 1 };
-    let region_hard =
-        if regions_apply && scenario.constraints.region.enforce_durability_in_replace { oracle.region_target } else { 1 };
-    let rack_hard = if oracle.rack_hard { oracle.rack_target } else { 1 };
+    region_holders.extend(
+        ensemble
+            .iter()
+            .enumerate()
+            .filter(|&(position, _)| position != index)
+            .map(|(_, member)| member.clone()),
+    );
+    let regions_apply = scenario.constraints.policy == PolicyKind::RegionAware
+        && regions_of(topology, &region_holders) >= 2;
+    let region_target = if regions_apply {
+        oracle.region_target
+    } else {
+        1
+    };
+    let region_hard = if regions_apply && scenario.constraints.region.enforce_durability_in_replace
+    {
+        oracle.region_target
+    } else {
+        1
+    };
+    let rack_hard = if oracle.rack_hard {
+        oracle.rack_target
+    } else {
+        1
+    };
     let spread_with = |candidate: &String| {
         let mut trial = ensemble.clone();
         trial[index] = candidate.clone();
         spread_at(topology, &trial, quorums, index)
     };
-    let meets = |spread: (usize, usize), racks: usize, regions: usize| spread.0 >= racks && spread.1 >= regions;
-    let hard_possible = candidates.iter().any(|candidate| meets(spread_with(candidate), rack_hard, region_hard));
-    let strict: Vec<&String> =
-        candidates.iter().filter(|candidate| meets(spread_with(candidate), oracle.rack_target, region_target)).collect();
+    let meets = |spread: (usize, usize), racks: usize, regions: usize| {
+        spread.0 >= racks && spread.1 >= regions
+    };
+    let hard_possible = candidates
+        .iter()
+        .any(|candidate| meets(spread_with(candidate), rack_hard, region_hard));
+    let strict: Vec<&String> = candidates
+        .iter()
+        .filter(|candidate| meets(spread_with(candidate), oracle.rack_target, region_target))
+        .collect();
     match result {
         Err(error) => {
-            prop_assert!(!hard_possible, "replacement failed although a candidate meets the hard rules: {error}");
-            prop_assert!(matches!(error, PlacementError::ReplacementImpossible { .. }), "{error}");
+            prop_assert!(
+                !hard_possible,
+                "replacement failed although a candidate meets the hard rules: {error}"
+            );
+            prop_assert!(
+                matches!(error, PlacementError::ReplacementImpossible { .. }),
+                "{error}"
+            );
         }
         Ok(placed) => {
             let chosen = &placed.value;
@@ -366,14 +566,32 @@ fn check_replace(scenario: &Scenario, index_raw: usize) -> Result<(), TestCaseEr
             if scenario.constraints.policy == PolicyKind::Random {
                 return Ok(());
             }
-            prop_assert!(meets(spread_with(chosen), rack_hard, region_hard), "hard rule broken by {chosen}");
-            let degraded = scenario.constraints.policy == PolicyKind::RegionAware && !regions_apply && oracle.region_target > 1;
-            prop_assert_eq!(placed.adherence == Adherence::MeetsStrict, !strict.is_empty() && !degraded);
+            prop_assert!(
+                meets(spread_with(chosen), rack_hard, region_hard),
+                "hard rule broken by {chosen}"
+            );
+            let degraded = scenario.constraints.policy == PolicyKind::RegionAware
+                && !regions_apply
+                && oracle.region_target > 1;
+            prop_assert_eq!(
+                placed.adherence == Adherence::MeetsStrict,
+                !strict.is_empty() && !degraded
+            );
             if !strict.is_empty() {
-                prop_assert!(strict.contains(&chosen), "a strict candidate existed but {chosen} is not one");
+                prop_assert!(
+                    strict.contains(&chosen),
+                    "a strict candidate existed but {chosen} is not one"
+                );
                 let failed_rack = topology.location_of(&ensemble[index]).rack();
-                if strict.iter().any(|candidate| topology.location_of(candidate).rack() == failed_rack) {
-                    prop_assert_eq!(topology.location_of(chosen).rack(), failed_rack, "same-rack replacement not preferred");
+                if strict
+                    .iter()
+                    .any(|candidate| topology.location_of(candidate).rack() == failed_rack)
+                {
+                    prop_assert_eq!(
+                        topology.location_of(chosen).rack(),
+                        failed_rack,
+                        "same-rack replacement not preferred"
+                    );
                 }
             }
         }
@@ -414,39 +632,59 @@ proptest! {
 /// fail and only backtracking (or a proof of impossibility) gives the right answer.
 fn tight_scenario() -> impl Strategy<Value = Scenario> {
     let racks = proptest::collection::vec((0usize..3, 1usize..=4), 2..=4);
-    (racks, 2usize..=6, 0usize..8, 2usize..=3, 1usize..=2, any::<bool>(), any::<u64>()).prop_map(
-        |(racks, ensemble_raw, write_raw, min_racks, min_regions, region_aware, seed)| {
-            let mut mapping = RackMapping::default();
-            let mut available = Vec::new();
-            for (rack, (region, capacity)) in racks.iter().enumerate() {
-                for bookie in 0..*capacity {
-                    let id = format!("t{rack}-{bookie}:3181");
-                    mapping.insert(&id, NetworkLocation::parse(&format!("/g{region}/k{rack}")).unwrap());
-                    available.push(id);
-                }
-            }
-            let ensemble_size = ensemble_raw.min(available.len());
-            let write_quorum = (2 + write_raw % ensemble_size).min(ensemble_size);
-            let constraints = PlacementConstraints {
-                policy: if region_aware { PolicyKind::RegionAware } else { PolicyKind::RackAware },
-                rack: RackConstraints { min_racks_per_write_quorum: min_racks, enforce_min_racks_per_write_quorum: true, ..RackConstraints::default() },
-                region: RegionConstraints {
-                    regions_to_write: vec!["g0".into(), "g1".into(), "g2".into()],
-                    min_regions_for_durability: min_regions,
-                    enable_validation: false,
-                    ..RegionConstraints::default()
-                },
-                ..PlacementConstraints::default()
-            };
-            Scenario {
-                topology: Topology::new(mapping, available),
-                constraints,
-                quorums: Quorums::new(ensemble_size, write_quorum, write_quorum).unwrap(),
-                excluded: Vec::new(),
-                seed,
-            }
-        },
+    (
+        racks,
+        2usize..=6,
+        0usize..8,
+        2usize..=3,
+        1usize..=2,
+        any::<bool>(),
+        any::<u64>(),
     )
+        .prop_map(
+            |(racks, ensemble_raw, write_raw, min_racks, min_regions, region_aware, seed)| {
+                let mut mapping = RackMapping::default();
+                let mut available = Vec::new();
+                for (rack, (region, capacity)) in racks.iter().enumerate() {
+                    for bookie in 0..*capacity {
+                        let id = format!("t{rack}-{bookie}:3181");
+                        mapping.insert(
+                            &id,
+                            NetworkLocation::parse(&format!("/g{region}/k{rack}")).unwrap(),
+                        );
+                        available.push(id);
+                    }
+                }
+                let ensemble_size = ensemble_raw.min(available.len());
+                let write_quorum = (2 + write_raw % ensemble_size).min(ensemble_size);
+                let constraints = PlacementConstraints {
+                    policy: if region_aware {
+                        PolicyKind::RegionAware
+                    } else {
+                        PolicyKind::RackAware
+                    },
+                    rack: RackConstraints {
+                        min_racks_per_write_quorum: min_racks,
+                        enforce_min_racks_per_write_quorum: true,
+                        ..RackConstraints::default()
+                    },
+                    region: RegionConstraints {
+                        regions_to_write: vec!["g0".into(), "g1".into(), "g2".into()],
+                        min_regions_for_durability: min_regions,
+                        enable_validation: false,
+                        ..RegionConstraints::default()
+                    },
+                    ..PlacementConstraints::default()
+                };
+                Scenario {
+                    topology: Topology::new(mapping, available),
+                    constraints,
+                    quorums: Quorums::new(ensemble_size, write_quorum, write_quorum).unwrap(),
+                    excluded: Vec::new(),
+                    seed,
+                }
+            },
+        )
 }
 
 proptest! {

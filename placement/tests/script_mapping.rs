@@ -21,7 +21,9 @@ fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
 }
 
 fn bookies(count: usize) -> Vec<String> {
-    (0..count).map(|index| format!("10.0.{}.{}:3181", index / 250, index % 250)).collect()
+    (0..count)
+        .map(|index| format!("10.0.{}.{}:3181", index / 250, index % 250))
+        .collect()
 }
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -36,9 +38,17 @@ fn topology_scripts_resolve_or_fail_with_typed_errors() {
         "for host in \"$@\"; do printf '/dc1/rack-%s\\n' \"$(echo \"$host\" | cut -d. -f3)\"; done",
     );
     let hangs = write_script(dir.path(), "hangs.sh", "exec sleep 30");
-    let fails = write_script(dir.path(), "fails.sh", "echo 'no inventory access' >&2\nexit 3");
+    let fails = write_script(
+        dir.path(),
+        "fails.sh",
+        "echo 'no inventory access' >&2\nexit 3",
+    );
     let too_few = write_script(dir.path(), "too_few.sh", "echo /dc1/r1");
-    let malformed = write_script(dir.path(), "malformed.sh", "for host in \"$@\"; do echo dc1/r1; done");
+    let malformed = write_script(
+        dir.path(),
+        "malformed.sh",
+        "for host in \"$@\"; do echo dc1/r1; done",
+    );
 
     resolves_each_bookie_by_its_host(&per_host);
     batches_more_than_the_argument_limit(&per_host);
@@ -54,7 +64,10 @@ fn resolves_each_bookie_by_its_host(script: &Path) {
     let mapping = resolve_with_script(script, &bookies, TIMEOUT).unwrap();
     assert_eq!(mapping.resolve("10.0.7.1:3181").rack(), "/dc1/rack-7");
     assert_eq!(mapping.resolve("10.0.9.2:3181").rack(), "/dc1/rack-9");
-    assert_eq!(mapping.resolve("elsewhere:3181").rack(), "/default-region/default-rack");
+    assert_eq!(
+        mapping.resolve("elsewhere:3181").rack(),
+        "/default-region/default-rack"
+    );
 }
 
 fn batches_more_than_the_argument_limit(script: &Path) {
@@ -67,25 +80,52 @@ fn batches_more_than_the_argument_limit(script: &Path) {
 fn kills_a_script_that_runs_past_the_timeout(script: &Path) {
     let started = Instant::now();
     let error = resolve_with_script(script, &bookies(1), Duration::from_millis(200)).unwrap_err();
-    assert!(matches!(error, ScriptError::TimedOut { timeout_ms: 200, .. }), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(
+        matches!(
+            error,
+            ScriptError::TimedOut {
+                timeout_ms: 200,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 fn reports_a_failing_script_with_its_stderr(script: &Path) {
     let error = resolve_with_script(script, &bookies(1), TIMEOUT).unwrap_err();
-    let ScriptError::Failed { stderr, status, .. } = &error else { panic!("{error:?}") };
+    let ScriptError::Failed { stderr, status, .. } = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(stderr, "no inventory access");
     assert!(status.contains('3'), "{status}");
 }
 
 fn reports_a_wrong_number_of_locations(script: &Path) {
     let error = resolve_with_script(script, &bookies(3), TIMEOUT).unwrap_err();
-    assert!(matches!(error, ScriptError::WrongCount { expected: 3, got: 1, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            ScriptError::WrongCount {
+                expected: 3,
+                got: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 fn reports_a_malformed_location_with_its_bookie(script: &Path) {
     let error = resolve_with_script(script, &bookies(2), TIMEOUT).unwrap_err();
-    let ScriptError::InvalidLocation { bookie, .. } = &error else { panic!("{error:?}") };
+    let ScriptError::InvalidLocation { bookie, .. } = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(bookie, "10.0.0.0:3181");
     assert!(error.to_string().contains("must start with '/'"), "{error}");
 }
