@@ -2,7 +2,7 @@
 //! (spec §6.7 and §9).
 //!
 //! This module owns the configuration structs and their BookKeeper defaults. It holds no logic
-//! beyond defaults; [`crate::requirement`] turns a configuration into the per-window rules.
+//! beyond defaults; the private `requirement` module turns a configuration into per-window rules.
 //! The search budget's default of 200 000 nodes costs roughly 0.25 s when fully spent on the
 //! shared development host (about 1 µs per node); feasible placements usually need about E nodes.
 

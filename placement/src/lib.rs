@@ -8,7 +8,7 @@
 //!
 //! Map:
 //! - [`location`], [`mapping`], [`topology`], [`load`]: where bookies are and how busy they are.
-//! - [`write_set`]: quorum sizes and round-robin striping, with the ack and coverage arithmetic.
+//! - [`mod@write_set`]: quorum sizes and round-robin striping, with the ack and coverage arithmetic.
 //! - [`constraints`]: the policy and BookKeeper's settings with their defaults.
 //! - [`EnsemblePlacement`]: new ensembles, replacements, adherence checks.
 //!
