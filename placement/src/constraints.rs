@@ -63,6 +63,9 @@ pub struct RegionConstraints {
     /// The `reppDisableDurabilityFeatureName` feature: when true, the durability rule is off.
     /// Default false.
     pub durability_disabled: bool,
+    /// Regions whose `reppDisallowBookiePlacementInRegionFeatureName` feature is on: no bookie
+    /// there is chosen (for example while a region is being drained). Default empty.
+    pub disallowed_regions: Vec<String>,
 }
 
 impl Default for RegionConstraints {
@@ -73,6 +76,7 @@ impl Default for RegionConstraints {
             enforce_durability_in_replace: true,
             enable_validation: true,
             durability_disabled: false,
+            disallowed_regions: Vec::new(),
         }
     }
 }

@@ -73,6 +73,8 @@ pub struct Exclusions {
     pub default_rack: Vec<String>,
     /// Outside `reppRegionsToWrite`.
     pub outside_regions: Vec<String>,
+    /// In a region where placement is disallowed.
+    pub disallowed_regions: Vec<String>,
 }
 
 impl fmt::Display for Exclusions {
@@ -84,6 +86,7 @@ impl fmt::Display for Exclusions {
                 &self.default_rack,
             ),
             ("outside regionsToWrite", &self.outside_regions),
+            ("in a disallowed region", &self.disallowed_regions),
         ];
         for (label, bookies) in parts {
             if !bookies.is_empty() {

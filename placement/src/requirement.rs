@@ -172,8 +172,9 @@ fn eligible(
     let skip_default_rack = constraints.policy != PolicyKind::Random
         && constraints.rack.enforce_min_racks_per_write_quorum;
     let regions_to_write = &constraints.region.regions_to_write;
-    let filter_regions =
-        constraints.policy == PolicyKind::RegionAware && !regions_to_write.is_empty();
+    let region_aware = constraints.policy == PolicyKind::RegionAware;
+    let filter_regions = region_aware && !regions_to_write.is_empty();
+    let disallowed = &constraints.region.disallowed_regions;
     let mut candidates = Vec::new();
     let mut exclusions = Exclusions::default();
     for bookie in topology.available() {
@@ -187,6 +188,12 @@ fn eligible(
                 .any(|region| region == topology.location_of(bookie).region())
         {
             exclusions.outside_regions.push(bookie.to_string());
+        } else if region_aware
+            && disallowed
+                .iter()
+                .any(|region| region == topology.location_of(bookie).region())
+        {
+            exclusions.disallowed_regions.push(bookie.to_string());
         } else {
             candidates.push(bookie.to_string());
         }

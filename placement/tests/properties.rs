@@ -119,6 +119,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     enforce_durability_in_replace: enforce_in_replace,
                     enable_validation: validation,
                     durability_disabled,
+                    disallowed_regions: if seed % 5 == 1 {
+                        vec!["g1".to_string()]
+                    } else {
+                        Vec::new()
+                    },
                 },
                 load_aware_tie_breaking: load_aware,
                 local_location: (seed % 3 == 0).then(|| NetworkLocation::parse("/g0/k0").unwrap()),
@@ -158,6 +163,14 @@ fn oracle(scenario: &Scenario) -> Oracle {
             !(non_random
                 && constraints.rack.enforce_min_racks_per_write_quorum
                 && topology.is_in_default_rack(bookie))
+        })
+        .filter(|bookie| {
+            !region_aware
+                || !constraints
+                    .region
+                    .disallowed_regions
+                    .iter()
+                    .any(|region| region == topology.location_of(bookie).region())
         })
         .filter(|bookie| {
             !region_aware

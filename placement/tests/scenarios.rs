@@ -532,3 +532,30 @@ fn replacement_keeps_region_durability_even_when_candidates_are_in_one_region() 
         ("e3", Adherence::Fail)
     );
 }
+
+#[test]
+fn disallowed_region_gets_no_bookies_and_is_named_in_errors() {
+    let mapping = "e1 /eu/r1\ne2 /eu/r2\nu1 /us/r1\nu2 /us/r2\na1 /ap/r1\na2 /ap/r2\n";
+    let topology = topology(mapping, &["e1", "e2", "u1", "u2", "a1", "a2"]);
+    let mut constraints = region_aware(&["eu", "us", "ap"]);
+    constraints.region.disallowed_regions = vec!["us".to_string()];
+    let placement = EnsemblePlacement::new(&topology, &constraints);
+    for seed in 0..20 {
+        let placed = placement
+            .new_ensemble(4, 2, 2, &[], &mut StdRng::seed_from_u64(seed))
+            .unwrap();
+        assert!(
+            placed.value.iter().all(|bookie| !bookie.starts_with('u')),
+            "{:?}",
+            placed.value
+        );
+        assert_eq!(placed.adherence, Adherence::MeetsStrict);
+    }
+    let error = placement
+        .new_ensemble(5, 2, 2, &[], &mut StdRng::seed_from_u64(0))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "need 5 bookies, only 4 eligible: a1,a2,e1,e2; in a disallowed region: u1,u2"
+    );
+}
