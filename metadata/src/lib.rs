@@ -24,7 +24,21 @@
 #![warn(missing_docs)]
 
 pub mod bookie_id;
+pub mod embedded;
+pub mod error;
 pub mod format;
+mod ops;
+pub mod store;
+pub mod test_support;
+mod tree;
+pub mod uri;
+pub mod zk;
+
+pub use embedded::EmbeddedMetadataStore;
+pub use error::{MetadataError, Result};
+pub use store::{BookieSet, MetadataStore, Version};
+pub use uri::{MetadataServiceUri, UriError};
+pub use zk::{ZkMetadataStore, ZkOptions};
 
 pub use bookie_id::{BookieId, BookieIdError};
 pub use format::cookie::Cookie;
