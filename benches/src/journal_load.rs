@@ -19,6 +19,35 @@ pub struct JournalResult {
     pub seconds: f64,
     /// The journal's counters (bytes written, syncs).
     pub stats: JournalStats,
+    /// The executor thread's scheduler accounting over the measurement (glommio engine only; the
+    /// thread runs the journal and the load generator's appends and completions).
+    pub thread: Option<ThreadTime>,
+}
+
+/// On-CPU and run-queue time of one thread (`/proc/thread-self/schedstat`, nanoseconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadTime {
+    /// Time the thread ran.
+    pub on_cpu_ns: u64,
+    /// Time the thread was runnable but waited for a CPU (other processes had it).
+    pub runqueue_wait_ns: u64,
+}
+
+impl ThreadTime {
+    /// The calling thread's totals so far; zeros where the kernel does not expose them.
+    pub fn now() -> ThreadTime {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+        let mut fields = text.split_whitespace().map(|field| field.parse::<u64>().unwrap_or(0));
+        ThreadTime { on_cpu_ns: fields.next().unwrap_or(0), runqueue_wait_ns: fields.next().unwrap_or(0) }
+    }
+
+    /// The time between `earlier` and `self`.
+    pub fn since(self, earlier: ThreadTime) -> ThreadTime {
+        ThreadTime {
+            on_cpu_ns: self.on_cpu_ns.saturating_sub(earlier.on_cpu_ns),
+            runqueue_wait_ns: self.runqueue_wait_ns.saturating_sub(earlier.runqueue_wait_ns),
+        }
+    }
 }
 
 impl JournalResult {
@@ -94,7 +123,7 @@ pub fn run(dir: &Path, entry_bytes: usize, window_records: usize, duration: Dura
     // Every record sent was acknowledged: the window drained, so counts and time agree.
     let seconds = started.elapsed().as_secs_f64();
     let stats = thread.shutdown().map_err(|error| error.to_string())?;
-    Ok(JournalResult { records: acknowledged, seconds, stats })
+    Ok(JournalResult { records: acknowledged, seconds, stats, thread: None })
 }
 
 /// The same load with the journal on one glommio executor (unpinned) over `disk::dma::DmaDir`:
@@ -121,6 +150,7 @@ pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, durati
             let failed = Rc::new(Cell::new(false));
             let waker: Rc<RefCell<Option<Waker>>> = Rc::default();
             let started = Instant::now();
+            let thread_started = ThreadTime::now();
             let mut entry_id = 0i64;
             while started.elapsed() < duration && !failed.get() {
                 while in_flight.get() < window_records {
@@ -154,7 +184,8 @@ pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, durati
                 return Err("journal append failed".to_owned());
             }
             let seconds = started.elapsed().as_secs_f64();
-            Ok(JournalResult { records: acknowledged.get(), seconds, stats: journal.stats() })
+            let thread = ThreadTime::now().since(thread_started);
+            Ok(JournalResult { records: acknowledged.get(), seconds, stats: journal.stats(), thread: Some(thread) })
         })
         .map_err(|error| error.to_string())?;
     handle.join().map_err(|error| error.to_string())?

@@ -45,6 +45,11 @@ struct Row {
     written_mb_per_second: f64,
     sync_kib: f64,
     ceiling_mb_per_second: f64,
+    /// The journal thread's on-CPU nanoseconds per entry (glommio engine).
+    cpu_ns_per_entry: f64,
+    /// Share of the journal's wall time its thread ran / waited runnable for a CPU.
+    on_cpu_share: f64,
+    runqueue_share: f64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -77,14 +82,21 @@ fn main() -> anyhow::Result<()> {
                 written_mb_per_second: journal.written_bytes_per_second() / 1e6,
                 sync_kib: sync_bytes as f64 / 1024.0,
                 ceiling_mb_per_second: ceiling.bytes_per_second / 1e6,
+                cpu_ns_per_entry: journal.thread.map_or(f64::NAN, |thread| thread.on_cpu_ns as f64 / journal.records.max(1) as f64),
+                on_cpu_share: journal.thread.map_or(f64::NAN, |thread| thread.on_cpu_ns as f64 / 1e9 / journal.seconds),
+                runqueue_share: journal.thread.map_or(f64::NAN, |thread| thread.runqueue_wait_ns as f64 / 1e9 / journal.seconds),
             };
             print_row(&row);
             rows.push(row);
         }
     }
     println!();
-    println!("summary (ranges over runs; ratio = journal bytes written per second / ceiling at the same sync size)");
-    println!("{:>8} | {:>22} | {:>20} | {:>20} | {:>20} | {:>14}", "entry", "entries/s", "payload MB/s", "journal MB/s", "ceiling MB/s", "ratio");
+    println!("summary (ranges over runs; ratio = journal bytes written per second / ceiling at the same sync size;");
+    println!("cpu ns/entry = the journal thread's on-CPU time per entry, runq = share of wall time it waited runnable for a CPU)");
+    println!(
+        "{:>8} | {:>22} | {:>20} | {:>20} | {:>20} | {:>14} | {:>14} | {:>12}",
+        "entry", "entries/s", "payload MB/s", "journal MB/s", "ceiling MB/s", "ratio", "cpu ns/entry", "runq"
+    );
     for &entry_bytes in &args.sizes {
         let mine: Vec<&Row> = rows.iter().filter(|row| row.entry_bytes == entry_bytes).collect();
         let range = |value: &dyn Fn(&Row) -> f64| {
@@ -98,9 +110,11 @@ fn main() -> anyhow::Result<()> {
         let written = range(&|row| row.written_mb_per_second);
         let ceiling = range(&|row| row.ceiling_mb_per_second);
         let ratio = range(&|row| row.written_mb_per_second / row.ceiling_mb_per_second);
+        let cpu = range(&|row| row.cpu_ns_per_entry);
+        let runqueue = range(&|row| row.runqueue_share);
         println!(
-            "{:>7}B | {:>10.0}-{:<11.0} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>6.2}-{:<7.2}",
-            entry_bytes, entries.0, entries.1, payload.0, payload.1, written.0, written.1, ceiling.0, ceiling.1, ratio.0, ratio.1
+            "{:>7}B | {:>10.0}-{:<11.0} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>9.1}-{:<10.1} | {:>6.2}-{:<7.2} | {:>6.0}-{:<7.0} | {:>5.2}-{:<6.2}",
+            entry_bytes, entries.0, entries.1, payload.0, payload.1, written.0, written.1, ceiling.0, ceiling.1, ratio.0, ratio.1, cpu.0, cpu.1, runqueue.0, runqueue.1
         );
     }
     Ok(())
@@ -108,7 +122,7 @@ fn main() -> anyhow::Result<()> {
 
 fn print_row(row: &Row) {
     println!(
-        "entry {:>6} B run {}: journal {:>9.0} entries/s, payload {:>7.1} MB/s, written {:>7.1} MB/s, mean sync {:>7.1} KiB | ceiling {:>7.1} MB/s | ratio {:.2}",
+        "entry {:>6} B run {}: journal {:>9.0} entries/s, payload {:>7.1} MB/s, written {:>7.1} MB/s, mean sync {:>7.1} KiB | ceiling {:>7.1} MB/s | ratio {:.2} | journal thread {:.0} cpu ns/entry, on cpu {:.2}, runq wait {:.2}",
         row.entry_bytes,
         row.run,
         row.entries_per_second,
@@ -116,7 +130,10 @@ fn print_row(row: &Row) {
         row.written_mb_per_second,
         row.sync_kib,
         row.ceiling_mb_per_second,
-        row.written_mb_per_second / row.ceiling_mb_per_second
+        row.written_mb_per_second / row.ceiling_mb_per_second,
+        row.cpu_ns_per_entry,
+        row.on_cpu_share,
+        row.runqueue_share
     );
 }
 
