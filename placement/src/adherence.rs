@@ -91,13 +91,18 @@ pub(crate) fn worst_spread(
     worst
 }
 
-/// Adherence of `ensemble` (length E) to `constraints` for `quorums`.
+/// Adherence of `ensemble` to `constraints` for `quorums`; `Fail` unless it has E distinct bookies.
 pub(crate) fn ensemble_adherence(
     topology: &Topology,
     constraints: &PlacementConstraints,
     quorums: &Quorums,
     ensemble: &[&str],
 ) -> Adherence {
+    // An ensemble of the wrong size, or with a bookie twice, cannot meet any policy.
+    let distinct: BTreeSet<&str> = ensemble.iter().copied().collect();
+    if ensemble.len() != quorums.ensemble_size() || distinct.len() != ensemble.len() {
+        return Adherence::Fail;
+    }
     if constraints.policy == PolicyKind::Random {
         return Adherence::MeetsStrict;
     }

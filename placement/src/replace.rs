@@ -167,6 +167,13 @@ fn check_request(
             ),
         });
     }
+    for (position, member) in ensemble.iter().enumerate() {
+        if ensemble[..position].contains(member) {
+            return Err(PlacementError::InvalidReplacement {
+                reason: format!("ensemble lists {member} twice"),
+            });
+        }
+    }
     if index >= ensemble.len() {
         return Err(PlacementError::InvalidReplacement {
             reason: format!(

@@ -727,3 +727,32 @@ proptest! {
         prop_assert_eq!(placement::write_set(entry, ensemble_size, write_quorum).unwrap(), positions);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Bad input (invalid sizes, indexes past the end, ensembles with duplicate or unknown
+    /// bookies, a zero search budget) is answered with a value, never a panic.
+    #[test]
+    fn arbitrary_requests_never_panic(
+        scenario in scenario(),
+        sizes in (0usize..8, 0usize..8, 0usize..8),
+        index in 0usize..10,
+        members in proptest::collection::vec("[abu][0-9]{1,3}:3181|ghost", 0..8),
+        zero_budget in any::<bool>(),
+    ) {
+        let mut constraints = scenario.constraints.clone();
+        if zero_budget {
+            constraints.search_nodes_max = 0;
+        }
+        let placement = EnsemblePlacement::new(&scenario.topology, &constraints);
+        let mut rng = StdRng::seed_from_u64(scenario.seed);
+        let _ = placement.new_ensemble(sizes.0, sizes.1, sizes.2, &scenario.excluded, &mut rng);
+        if let Ok(quorums) = Quorums::new(sizes.0, sizes.1, sizes.2) {
+            let _ = placement.replace_bookie(&quorums, &members, index, &scenario.excluded, &mut rng);
+            let _ = placement.adherence(&quorums, &members);
+            let _ = placement.acked_bookies_span_fault_domains(&quorums, &members);
+            let _ = quorums.ensemble_covered(&[true, false]);
+        }
+    }
+}

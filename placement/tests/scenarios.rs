@@ -255,6 +255,19 @@ fn replacement_rejects_index_outside_ensemble() {
         error.to_string(),
         "invalid replacement request: index 3 is outside the ensemble of 3"
     );
+    let error = EnsemblePlacement::new(&topology, &constraints)
+        .replace_bookie(
+            &quorums,
+            &strings(&["a1", "b1", "a1"]),
+            0,
+            &[],
+            &mut StdRng::seed_from_u64(0),
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid replacement request: ensemble lists a1 twice"
+    );
 }
 
 #[test]
@@ -557,5 +570,25 @@ fn disallowed_region_gets_no_bookies_and_is_named_in_errors() {
     assert_eq!(
         error.to_string(),
         "need 5 bookies, only 4 eligible: a1,a2,e1,e2; in a disallowed region: u1,u2"
+    );
+}
+
+#[test]
+fn ensembles_of_wrong_size_or_with_repeats_do_not_adhere() {
+    let topology = topology(SIX_IN_THREE_RACKS, &SIX);
+    let constraints = rack_aware(false);
+    let placement = EnsemblePlacement::new(&topology, &constraints);
+    let quorums = Quorums::new(3, 2, 2).unwrap();
+    assert_eq!(
+        placement.adherence(&quorums, &strings(&["a1", "b1", "c1"])),
+        Adherence::MeetsStrict
+    );
+    assert_eq!(
+        placement.adherence(&quorums, &strings(&["a1", "b1"])),
+        Adherence::Fail
+    );
+    assert_eq!(
+        placement.adherence(&quorums, &strings(&["a1", "b1", "a1"])),
+        Adherence::Fail
     );
 }
