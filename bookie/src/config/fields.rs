@@ -31,7 +31,7 @@ pub struct Config {
     pub num_cores: usize,
     /// Pin each executor to its own CPU (glommio Placement::Fixed). Default true; tests and shared machines set false.
     pub pin_cores: bool,
-    /// glommio registered I/O memory per executor, in bytes (locked memory: `ulimit -l` must allow 3 times this per executor). Default 2097152 (2 MiB).
+    /// glommio registered I/O memory per executor, in bytes (locked memory: `ulimit -l` must allow 3 times this per executor). Default 1048576 (1 MiB).
     pub io_memory_bytes: usize,
     /// io_uring depth per executor, in entries. Default 128.
     pub ring_depth: usize,
@@ -106,7 +106,7 @@ impl Default for Config {
             metadata_service_uri: String::new(),
             num_cores: 0,
             pin_cores: true,
-            io_memory_bytes: 2 << 20,
+            io_memory_bytes: 1 << 20,
             ring_depth: 128,
             frame_bytes_max: proto::FRAME_BYTES_MAX_DEFAULT,
             tcp_no_delay: true,

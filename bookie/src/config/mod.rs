@@ -86,6 +86,9 @@ impl Config {
     /// Checks ranges and relations between fields.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, problem: String, fix| Err(ConfigError::Invalid { key, problem, fix });
+        if self.listen_address.parse::<std::net::IpAddr>().is_err() {
+            return invalid("listen_address", format!("{:?} is not an IP address", self.listen_address), "use an address such as \"0.0.0.0\" or \"127.0.0.1\"");
+        }
         if self.journal_dirs.is_empty() {
             return invalid("journal_dirs", "no journal directory".into(), "set journal_dirs = [\"/path\"] (or journalDirectories)");
         }

@@ -211,11 +211,44 @@ fn prepare_dirs(config: &Config, cores: usize) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Fails if some socket already listens on `port`. The executors bind with `SO_REUSEPORT`,
+/// which would silently share the port with another bookie of the same user; and a plain bind
+/// probe would fail on the previous process's closing connections after a restart. So the
+/// kernel's socket tables are read instead (Linux `/proc/net/tcp` and `tcp6`, state 0A).
+///
+/// A process killed with SIGKILL can keep its listening socket for a moment while the kernel
+/// tears down its io_uring rings, so a listener found here is looked for again for up to
+/// [`PORT_RELEASE_WAIT`] before the start fails.
 fn probe_port(address: &str, port: u16, key: &'static str) -> Result<(), StartError> {
+    let started = std::time::Instant::now();
+    loop {
+        match probe_port_once(address, port, key) {
+            Err(error) if started.elapsed() < PORT_RELEASE_WAIT => {
+                tracing::debug!(%error, "port still in use; looking again");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// How long a start waits for a port held by a dying process.
+const PORT_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn probe_port_once(address: &str, port: u16, key: &'static str) -> Result<(), StartError> {
     let address = format!("{address}:{port}");
-    std::net::TcpListener::bind(&address)
-        .map(drop)
-        .map_err(|error| StartError::PortInUse { address, message: error.to_string(), key })
+    let port_hex = format!(":{port:04X}");
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        let listening = text.lines().skip(1).any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            matches!((fields.get(1), fields.get(3)), (Some(local), Some(&"0A")) if local.ends_with(&port_hex))
+        });
+        if listening {
+            return Err(StartError::PortInUse { address, message: "another process listens on this port".to_owned(), key });
+        }
+    }
+    Ok(())
 }
 
 type Senders = Vec<Vec<Option<SharedSender<RemoteRequest>>>>;
