@@ -89,10 +89,12 @@ pub(crate) fn new_ensemble<R: Rng + ?Sized>(
         .collect();
     let sequence = search_with_fallback(&slots, constraints, quorums, &requirement, topology)?;
     let strict = sequence.rack_min == requirement.targets.rack_min && !requirement.region_degraded;
+    let mut used = vec![0usize; racks.len()];
     let mut ensemble = Vec::with_capacity(ensemble_size);
     for rack in sequence.racks {
-        // The search never uses a rack more often than its capacity, so the rack has a bookie left.
-        let bookie = racks[rack].bookies.remove(0);
+        // The search never uses a rack more often than its capacity, so the index is in bounds.
+        let bookie = std::mem::take(&mut racks[rack].bookies[used[rack]]);
+        used[rack] += 1;
         ensemble.push(bookie);
     }
     let adherence = if strict {
@@ -168,39 +170,27 @@ fn rack_bookies<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Vec<RackBookies> {
     let mut regions: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_rack: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut by_rack: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
     for bookie in &requirement.candidates {
         let location = topology.location_of(bookie);
         let next_region = regions.len();
-        regions.entry(location.region()).or_insert(next_region);
+        let region = *regions.entry(location.region()).or_insert(next_region);
+        let region = if requirement.use_regions { region } else { 0 };
         by_rack
             .entry(location.rack())
-            .or_default()
+            .or_insert_with(|| (region, Vec::new()))
+            .1
             .push(bookie.clone());
     }
     let mut racks: Vec<RackBookies> = by_rack
-        .into_iter()
-        .map(|(rack, bookies)| {
-            let region = match requirement.use_regions {
-                true => regions.get(rack_region(rack)).copied().unwrap_or(0),
-                false => 0,
-            };
-            RackBookies { region, bookies }
-        })
+        .into_values()
+        .map(|(region, bookies)| RackBookies { region, bookies })
         .collect();
     racks.shuffle(rng);
     for rack in &mut racks {
         order_bookies(topology, constraints, &mut rack.bookies, rng);
     }
     racks
-}
-
-/// The region of a rack path (its first component).
-fn rack_region(rack: &str) -> &str {
-    rack.trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or(rack)
 }
 
 struct RackSequence {
