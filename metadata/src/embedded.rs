@@ -68,9 +68,7 @@ fn backend(error: impl std::fmt::Display) -> MetadataError {
 impl EmbeddedMetadataStore {
     /// Opens (or creates) the store file `path`, with ledgers under `root` (e.g. `/ledgers`).
     pub fn open(path: &Path, root: &str) -> Result<Self> {
-        if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') {
-            return Err(MetadataError::InvalidArgument(format!("root {root:?} must be /name[/name...]")));
-        }
+        check_root(root)?;
         let db = Database::create(path).map_err(|e| backend(format!("{}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(backend)?;
         txn.open_table(NODES).map_err(backend)?;
@@ -95,6 +93,13 @@ impl EmbeddedMetadataStore {
         Self::with_session(self.session.shared.clone(), self.session.root.clone(), self.session.registration_wait_ms)
     }
 
+    /// Another handle on the same file with its own session and ledgers under another `root`
+    /// (several clusters in one file, as several roots in one ZooKeeper).
+    pub fn new_session_at(&self, root: &str) -> Result<Self> {
+        check_root(root)?;
+        Ok(Self::with_session(self.session.shared.clone(), root.to_owned(), self.session.registration_wait_ms))
+    }
+
     /// Sets how long `register_bookie` waits for another session's registration to go away.
     pub fn with_registration_wait_ms(self, registration_wait_ms: u64) -> Self {
         let session = &self.session;
@@ -115,6 +120,13 @@ impl Drop for Session {
         drop(ephemerals);
         self.shared.changed.notify(usize::MAX);
     }
+}
+
+fn check_root(root: &str) -> Result<()> {
+    if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') || root.contains("//") {
+        return Err(MetadataError::InvalidArgument(format!("root {root:?} must be /name[/name...]")));
+    }
+    Ok(())
 }
 
 fn parent(path: &str) -> &str {
