@@ -169,6 +169,11 @@ impl Client {
         Client { stream, buffer: BytesMut::new() }
     }
 
+    /// A client over an existing stream (for example a reader thread's clone).
+    pub fn from_stream(stream: TcpStream) -> Client {
+        Client { stream, buffer: BytesMut::new() }
+    }
+
     /// Writes raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).unwrap();
@@ -200,6 +205,7 @@ impl Client {
                 Ok(0) => return None,
                 Ok(read) => self.buffer.extend_from_slice(&chunk[..read]),
                 Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(error) if error.kind() == std::io::ErrorKind::ConnectionAborted => return None,
                 Err(error) => panic!("no response within {WAIT:?}: {error}"),
             }
         }
