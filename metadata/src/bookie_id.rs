@@ -45,13 +45,18 @@ impl BookieId {
             return Err(BookieIdError::Empty);
         }
         if id.len() > BOOKIE_ID_BYTES_MAX {
-            return Err(BookieIdError::TooLong { len_bytes: id.len() });
+            return Err(BookieIdError::TooLong {
+                len_bytes: id.len(),
+            });
         }
         if let Some(character) = id
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-')))
         {
-            return Err(BookieIdError::BadCharacter { id: id.to_owned(), character });
+            return Err(BookieIdError::BadCharacter {
+                id: id.to_owned(),
+                character,
+            });
         }
         if id == "readonly" {
             return Err(BookieIdError::Reserved);
@@ -84,7 +89,10 @@ mod tests {
 
     #[test]
     fn host_port_and_free_form_ids_are_accepted() {
-        assert_eq!(BookieId::parse("127.0.0.1:3181").unwrap().as_str(), "127.0.0.1:3181");
+        assert_eq!(
+            BookieId::parse("127.0.0.1:3181").unwrap().as_str(),
+            "127.0.0.1:3181"
+        );
         assert!(BookieId::parse("bookie-1_a.example").is_ok());
     }
 
@@ -92,7 +100,13 @@ mod tests {
     fn ids_that_are_not_one_path_component_are_rejected() {
         assert_eq!(BookieId::parse(""), Err(BookieIdError::Empty));
         assert_eq!(BookieId::parse("readonly"), Err(BookieIdError::Reserved));
-        assert!(matches!(BookieId::parse("a/b"), Err(BookieIdError::BadCharacter { character: '/', .. })));
-        assert!(matches!(BookieId::parse(&"a".repeat(256)), Err(BookieIdError::TooLong { .. })));
+        assert!(matches!(
+            BookieId::parse("a/b"),
+            Err(BookieIdError::BadCharacter { character: '/', .. })
+        ));
+        assert!(matches!(
+            BookieId::parse(&"a".repeat(256)),
+            Err(BookieIdError::TooLong { .. })
+        ));
     }
 }

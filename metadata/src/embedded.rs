@@ -80,30 +80,53 @@ impl EmbeddedMetadataStore {
             changed: Event::new(),
             next_session: AtomicU64::new(1),
         });
-        Ok(Self::with_session(shared, root.to_owned(), REGISTRATION_WAIT_MS_DEFAULT))
+        Ok(Self::with_session(
+            shared,
+            root.to_owned(),
+            REGISTRATION_WAIT_MS_DEFAULT,
+        ))
     }
 
     fn with_session(shared: Arc<Shared>, root: String, registration_wait_ms: u64) -> Self {
         let id = shared.next_session.fetch_add(1, Ordering::Relaxed);
-        Self { session: Arc::new(Session { shared, id, root, registration_wait_ms }) }
+        Self {
+            session: Arc::new(Session {
+                shared,
+                id,
+                root,
+                registration_wait_ms,
+            }),
+        }
     }
 
     /// Another handle on the same file with its own session (its own ephemeral nodes).
     pub fn new_session(&self) -> Self {
-        Self::with_session(self.session.shared.clone(), self.session.root.clone(), self.session.registration_wait_ms)
+        Self::with_session(
+            self.session.shared.clone(),
+            self.session.root.clone(),
+            self.session.registration_wait_ms,
+        )
     }
 
     /// Another handle on the same file with its own session and ledgers under another `root`
     /// (several clusters in one file, as several roots in one ZooKeeper).
     pub fn new_session_at(&self, root: &str) -> Result<Self> {
         check_root(root)?;
-        Ok(Self::with_session(self.session.shared.clone(), root.to_owned(), self.session.registration_wait_ms))
+        Ok(Self::with_session(
+            self.session.shared.clone(),
+            root.to_owned(),
+            self.session.registration_wait_ms,
+        ))
     }
 
     /// Sets how long `register_bookie` waits for another session's registration to go away.
     pub fn with_registration_wait_ms(self, registration_wait_ms: u64) -> Self {
         let session = &self.session;
-        Self::with_session(session.shared.clone(), session.root.clone(), registration_wait_ms)
+        Self::with_session(
+            session.shared.clone(),
+            session.root.clone(),
+            registration_wait_ms,
+        )
     }
 
     /// Reads a node's raw bytes (tests compare them with the ZooKeeper fixtures).
@@ -115,7 +138,11 @@ impl EmbeddedMetadataStore {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let mut ephemerals = self.shared.ephemerals.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ephemerals = self
+            .shared
+            .ephemerals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         ephemerals.retain(|_, e| e.session != self.id);
         drop(ephemerals);
         self.shared.changed.notify(usize::MAX);
@@ -124,7 +151,9 @@ impl Drop for Session {
 
 fn check_root(root: &str) -> Result<()> {
     if !root.starts_with('/') || root.len() < 2 || root.ends_with('/') || root.contains("//") {
-        return Err(MetadataError::InvalidArgument(format!("root {root:?} must be /name[/name...]")));
+        return Err(MetadataError::InvalidArgument(format!(
+            "root {root:?} must be /name[/name...]"
+        )));
     }
     Ok(())
 }
@@ -146,7 +175,10 @@ fn child_prefix(path: &str) -> String {
 
 fn decode_value(path: &str, value: &[u8]) -> Result<(u64, Vec<u8>)> {
     let Some((version, data)) = value.split_first_chunk::<8>() else {
-        return Err(MetadataError::corrupt(path, crate::FormatError::bad_field("node", "value shorter than its version")));
+        return Err(MetadataError::corrupt(
+            path,
+            crate::FormatError::bad_field("node", "value shorter than its version"),
+        ));
     };
     Ok((u64::from_be_bytes(*version), data.to_vec()))
 }
@@ -162,7 +194,10 @@ type Ephemerals<'a> = MutexGuard<'a, BTreeMap<String, Ephemeral>>;
 
 impl Session {
     fn lock(&self) -> Ephemerals<'_> {
-        self.shared.ephemerals.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared
+            .ephemerals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn read_persistent(&self, path: &str) -> Result<Option<(u64, Vec<u8>)>> {
@@ -174,12 +209,26 @@ impl Session {
 
     fn read(&self, ephemerals: &Ephemerals<'_>, path: &str) -> Result<Node> {
         if let Some(e) = ephemerals.get(path) {
-            let owner = if e.session == self.id { Owner::ThisSession } else { Owner::OtherSession };
-            return Ok(Node { data: e.data.clone(), version: Version(e.version as i64), owner });
+            let owner = if e.session == self.id {
+                Owner::ThisSession
+            } else {
+                Owner::OtherSession
+            };
+            return Ok(Node {
+                data: e.data.clone(),
+                version: Version(e.version as i64),
+                owner,
+            });
         }
         match self.read_persistent(path)? {
-            Some((version, data)) => Ok(Node { data, version: Version(version as i64), owner: Owner::Nobody }),
-            None => Err(MetadataError::NotFound { path: path.to_owned() }),
+            Some((version, data)) => Ok(Node {
+                data,
+                version: Version(version as i64),
+                owner: Owner::Nobody,
+            }),
+            None => Err(MetadataError::NotFound {
+                path: path.to_owned(),
+            }),
         }
     }
 
@@ -196,7 +245,9 @@ impl Session {
 
     fn list(&self, ephemerals: &Ephemerals<'_>, path: &str) -> Result<Vec<String>> {
         if !self.exists(ephemerals, path)? {
-            return Err(MetadataError::NotFound { path: path.to_owned() });
+            return Err(MetadataError::NotFound {
+                path: path.to_owned(),
+            });
         }
         let prefix = child_prefix(path);
         let mut names = Vec::new();
@@ -204,13 +255,17 @@ impl Session {
         let table = txn.open_table(NODES).map_err(backend)?;
         for item in table.range(prefix.as_str()..).map_err(backend)? {
             let (key, _) = item.map_err(backend)?;
-            let Some(rest) = key.value().strip_prefix(prefix.as_str()) else { break };
+            let Some(rest) = key.value().strip_prefix(prefix.as_str()) else {
+                break;
+            };
             if !rest.is_empty() && !rest.contains('/') {
                 names.push(rest.to_owned());
             }
         }
         for key in ephemerals.range(prefix.clone()..).map(|(k, _)| k) {
-            let Some(rest) = key.strip_prefix(prefix.as_str()) else { break };
+            let Some(rest) = key.strip_prefix(prefix.as_str()) else {
+                break;
+            };
             if !rest.is_empty() && !rest.contains('/') {
                 names.push(rest.to_owned());
             }
@@ -234,7 +289,11 @@ impl Session {
         let txn = self.shared.db.begin_write().map_err(backend)?;
         let sequence = {
             let mut table = txn.open_table(SEQUENCES).map_err(backend)?;
-            let sequence = table.get(parent).map_err(backend)?.map(|v| v.value()).unwrap_or(0);
+            let sequence = table
+                .get(parent)
+                .map_err(backend)?
+                .map(|v| v.value())
+                .unwrap_or(0);
             table.insert(parent, sequence + 1).map_err(backend)?;
             sequence
         };
@@ -249,7 +308,9 @@ impl Session {
 
 fn check_version(path: &str, actual: u64, expected: Option<Version>) -> Result<()> {
     match expected {
-        Some(Version(v)) if v != actual as i64 => Err(MetadataError::BadVersion { path: path.to_owned() }),
+        Some(Version(v)) if v != actual as i64 => Err(MetadataError::BadVersion {
+            path: path.to_owned(),
+        }),
         _ => Ok(()),
     }
 }
@@ -272,22 +333,37 @@ impl Tree for Session {
         let mut ephemerals = self.lock();
         let parent_path = parent(path);
         if !self.exists(&ephemerals, parent_path)? {
-            return Err(MetadataError::NotFound { path: parent_path.to_owned() });
+            return Err(MetadataError::NotFound {
+                path: parent_path.to_owned(),
+            });
         }
         if ephemerals.contains_key(parent_path) {
-            return Err(MetadataError::InvalidArgument(format!("{parent_path} is ephemeral and cannot have children")));
+            return Err(MetadataError::InvalidArgument(format!(
+                "{parent_path} is ephemeral and cannot have children"
+            )));
         }
         let created = match kind {
-            NodeKind::EphemeralSequential => format!("{path}{:010}", self.next_sequence(parent_path)?),
+            NodeKind::EphemeralSequential => {
+                format!("{path}{:010}", self.next_sequence(parent_path)?)
+            }
             NodeKind::Persistent | NodeKind::Ephemeral => path.to_owned(),
         };
         if self.exists(&ephemerals, &created)? {
             return Err(MetadataError::Exists { path: created });
         }
         match kind {
-            NodeKind::Persistent => self.write_persistent(&created, Some(&encode_value(0, data)))?,
+            NodeKind::Persistent => {
+                self.write_persistent(&created, Some(&encode_value(0, data)))?
+            }
             NodeKind::Ephemeral | NodeKind::EphemeralSequential => {
-                ephemerals.insert(created.clone(), Ephemeral { session: self.id, version: 0, data: data.to_vec() });
+                ephemerals.insert(
+                    created.clone(),
+                    Ephemeral {
+                        session: self.id,
+                        version: 0,
+                        data: data.to_vec(),
+                    },
+                );
             }
         }
         drop(ephemerals);
@@ -304,7 +380,9 @@ impl Tree for Session {
             e.version
         } else {
             let Some((version, _)) = self.read_persistent(path)? else {
-                return Err(MetadataError::NotFound { path: path.to_owned() });
+                return Err(MetadataError::NotFound {
+                    path: path.to_owned(),
+                });
             };
             check_version(path, version, expected)?;
             self.write_persistent(path, Some(&encode_value(version + 1, data)))?;
@@ -320,7 +398,9 @@ impl Tree for Session {
         let node = self.read(&ephemerals, path)?;
         check_version(path, node.version.0 as u64, expected)?;
         if !self.list(&ephemerals, path)?.is_empty() {
-            return Err(MetadataError::NotEmpty { path: path.to_owned() });
+            return Err(MetadataError::NotEmpty {
+                path: path.to_owned(),
+            });
         }
         if ephemerals.remove(path).is_none() {
             self.write_persistent(path, None)?;

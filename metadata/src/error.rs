@@ -71,6 +71,9 @@ pub enum MetadataError {
 
 impl MetadataError {
     pub(crate) fn corrupt(path: &str, reason: FormatError) -> Self {
-        Self::Corrupt { path: path.to_owned(), reason }
+        Self::Corrupt {
+            path: path.to_owned(),
+            reason,
+        }
     }
 }

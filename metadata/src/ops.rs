@@ -17,8 +17,15 @@ use crate::tree::{NodeKind, Owner, Registration, Tree};
 use crate::{BookieId, BookieServiceInfo, Cookie, InstanceId, Layout, LedgerMetadata};
 
 /// Children of the root that are not ledger directories (spec §5.7).
-const SPECIAL_ROOT_CHILDREN: [&str; 7] =
-    ["available", "cookies", "LAYOUT", "INSTANCEID", "underreplication", "idgen", "idgen-long"];
+const SPECIAL_ROOT_CHILDREN: [&str; 7] = [
+    "available",
+    "cookies",
+    "LAYOUT",
+    "INSTANCEID",
+    "underreplication",
+    "idgen",
+    "idgen-long",
+];
 
 /// Directories `init_cluster` creates under the root, parents first.
 const CLUSTER_DIRS: [&str; 4] = ["available", "available/readonly", "cookies", "idgen"];
@@ -73,11 +80,22 @@ pub(crate) async fn init_cluster(tree: &impl Tree) -> Result<InstanceId> {
     let root = tree.root().to_owned();
     create_parents(tree, &root).await?;
     tree.create(&root, &[], NodeKind::Persistent).await?;
-    tree.create(&child(tree, "LAYOUT"), &Layout::hierarchical().encode(), NodeKind::Persistent).await?;
+    tree.create(
+        &child(tree, "LAYOUT"),
+        &Layout::hierarchical().encode(),
+        NodeKind::Persistent,
+    )
+    .await?;
     let instance_id = InstanceId::random();
-    tree.create(&child(tree, "INSTANCEID"), &instance_id.encode(), NodeKind::Persistent).await?;
+    tree.create(
+        &child(tree, "INSTANCEID"),
+        &instance_id.encode(),
+        NodeKind::Persistent,
+    )
+    .await?;
     for dir in CLUSTER_DIRS {
-        tree.create(&child(tree, dir), &[], NodeKind::Persistent).await?;
+        tree.create(&child(tree, dir), &[], NodeKind::Persistent)
+            .await?;
     }
     Ok(instance_id)
 }
@@ -111,12 +129,19 @@ pub(crate) async fn write_cookie(
 ) -> Result<Version> {
     let path = cookie_path(tree, bookie);
     match expected {
-        None => Ok(tree.create(&path, &cookie.encode(), NodeKind::Persistent).await?.1),
+        None => Ok(tree
+            .create(&path, &cookie.encode(), NodeKind::Persistent)
+            .await?
+            .1),
         Some(version) => tree.set(&path, &cookie.encode(), Some(version)).await,
     }
 }
 
-pub(crate) async fn delete_cookie(tree: &impl Tree, bookie: &BookieId, expected: Option<Version>) -> Result<()> {
+pub(crate) async fn delete_cookie(
+    tree: &impl Tree,
+    bookie: &BookieId,
+    expected: Option<Version>,
+) -> Result<()> {
     tree.delete(&cookie_path(tree, bookie), expected).await
 }
 
@@ -131,10 +156,12 @@ fn registration_path(tree: &impl Tree, bookie: &BookieId, readonly: bool) -> Str
 /// Deletes `path` if this session owns it.
 async fn delete_if_mine(tree: &impl Tree, path: &str) -> Result<()> {
     match tree.get(path).await {
-        Ok(node) if node.owner == Owner::ThisSession => match tree.delete(path, Some(node.version)).await {
-            Ok(()) | Err(MetadataError::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e),
-        },
+        Ok(node) if node.owner == Owner::ThisSession => {
+            match tree.delete(path, Some(node.version)).await {
+                Ok(()) | Err(MetadataError::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
         Ok(_) | Err(MetadataError::NotFound { .. }) => Ok(()),
         Err(e) => Err(e),
     }
@@ -153,7 +180,12 @@ pub(crate) async fn register_bookie(
 }
 
 /// Creates the registration node; used on first registration and to redo it after a new session.
-pub(crate) async fn register_data(tree: &impl Tree, bookie: &BookieId, data: &[u8], readonly: bool) -> Result<()> {
+pub(crate) async fn register_data(
+    tree: &impl Tree,
+    bookie: &BookieId,
+    data: &[u8],
+    readonly: bool,
+) -> Result<()> {
     let path = registration_path(tree, bookie, readonly);
     let wait_ms = tree.registration_wait_ms();
     let deadline = async_io::Timer::after(Duration::from_millis(wait_ms));
@@ -179,7 +211,10 @@ pub(crate) async fn register_data(tree: &impl Tree, bookie: &BookieId, data: &[u
             // ZooKeeper to expire it, as the Java bookie does, but not forever.
             tracing::info!(%path, "registration of another session present; waiting for it to expire");
             if let Either::Right(_) = select(watch, deadline.as_mut()).await {
-                return Err(MetadataError::Timeout { what: format!("{path} of another session to expire"), waited_ms: wait_ms });
+                return Err(MetadataError::Timeout {
+                    what: format!("{path} of another session to expire"),
+                    waited_ms: wait_ms,
+                });
             }
         }
     }
@@ -216,8 +251,13 @@ pub(crate) async fn list_bookies(tree: &impl Tree) -> Result<BookieSet> {
 pub(crate) async fn wait_bookies_changed(tree: &impl Tree, known: &BookieSet) -> Result<BookieSet> {
     loop {
         let (writable, writable_watch) = tree.watch_children(&child(tree, "available")).await?;
-        let (readonly, readonly_watch) = tree.watch_children(&child(tree, "available/readonly")).await?;
-        let current = BookieSet { writable: bookie_names(writable), readonly: bookie_names(readonly) };
+        let (readonly, readonly_watch) = tree
+            .watch_children(&child(tree, "available/readonly"))
+            .await?;
+        let current = BookieSet {
+            writable: bookie_names(writable),
+            readonly: bookie_names(readonly),
+        };
         if current != *known {
             return Ok(current);
         }
@@ -225,7 +265,10 @@ pub(crate) async fn wait_bookies_changed(tree: &impl Tree, known: &BookieSet) ->
     }
 }
 
-pub(crate) async fn bookie_service_info(tree: &impl Tree, bookie: &BookieId) -> Result<BookieServiceInfo> {
+pub(crate) async fn bookie_service_info(
+    tree: &impl Tree,
+    bookie: &BookieId,
+) -> Result<BookieServiceInfo> {
     let path = registration_path(tree, bookie, false);
     let (path, node) = match tree.get(&path).await {
         Ok(node) => (path, node),
@@ -252,7 +295,11 @@ fn checked_encode(ledger: LedgerId, metadata: &LedgerMetadata) -> Result<Vec<u8>
     Ok(metadata.encode())
 }
 
-pub(crate) async fn create_ledger_metadata(tree: &impl Tree, ledger: LedgerId, metadata: &LedgerMetadata) -> Result<Version> {
+pub(crate) async fn create_ledger_metadata(
+    tree: &impl Tree,
+    ledger: LedgerId,
+    metadata: &LedgerMetadata,
+) -> Result<Version> {
     let data = checked_encode(ledger, metadata)?;
     let path = ledger_node_path(tree, ledger)?;
     match tree.create(&path, &data, NodeKind::Persistent).await {
@@ -264,10 +311,16 @@ pub(crate) async fn create_ledger_metadata(tree: &impl Tree, ledger: LedgerId, m
     }
 }
 
-pub(crate) async fn read_ledger_metadata(tree: &impl Tree, ledger: LedgerId) -> Result<(LedgerMetadata, Version)> {
+pub(crate) async fn read_ledger_metadata(
+    tree: &impl Tree,
+    ledger: LedgerId,
+) -> Result<(LedgerMetadata, Version)> {
     let path = ledger_node_path(tree, ledger)?;
     let node = tree.get(&path).await?;
-    Ok((decode(&path, LedgerMetadata::decode(&node.data))?, node.version))
+    Ok((
+        decode(&path, LedgerMetadata::decode(&node.data))?,
+        node.version,
+    ))
 }
 
 pub(crate) async fn write_ledger_metadata(
@@ -277,11 +330,17 @@ pub(crate) async fn write_ledger_metadata(
     expected: Version,
 ) -> Result<Version> {
     let data = checked_encode(ledger, metadata)?;
-    tree.set(&ledger_node_path(tree, ledger)?, &data, Some(expected)).await
+    tree.set(&ledger_node_path(tree, ledger)?, &data, Some(expected))
+        .await
 }
 
-pub(crate) async fn delete_ledger(tree: &impl Tree, ledger: LedgerId, expected: Option<Version>) -> Result<()> {
-    tree.delete(&ledger_node_path(tree, ledger)?, expected).await
+pub(crate) async fn delete_ledger(
+    tree: &impl Tree,
+    ledger: LedgerId,
+    expected: Option<Version>,
+) -> Result<()> {
+    tree.delete(&ledger_node_path(tree, ledger)?, expected)
+        .await
 }
 
 pub(crate) async fn list_ledgers(tree: &impl Tree) -> Result<Vec<LedgerId>> {
@@ -292,7 +351,9 @@ pub(crate) async fn list_ledgers(tree: &impl Tree) -> Result<Vec<LedgerId>> {
         .await?
         .into_iter()
         .filter(|name| !SPECIAL_ROOT_CHILDREN.contains(&name.as_str()))
-        .filter(|name| (name.len() == 2 || name.len() == 3) && name.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|name| {
+            (name.len() == 2 || name.len() == 3) && name.bytes().all(|b| b.is_ascii_digit())
+        })
         .map(|name| (name, 1))
         .collect();
     while let Some((relative, depth)) = stack.pop() {
@@ -307,7 +368,9 @@ pub(crate) async fn list_ledgers(tree: &impl Tree) -> Result<Vec<LedgerId>> {
             if name.starts_with('L') {
                 match parse_ledger_path(&path) {
                     Ok(id) => ids.push(id),
-                    Err(e) => tracing::warn!(%path, error = %e, "skipping a node that is not a ledger"),
+                    Err(e) => {
+                        tracing::warn!(%path, error = %e, "skipping a node that is not a ledger")
+                    }
                 }
             } else if depth < 4 {
                 stack.push((path, depth + 1));
@@ -320,14 +383,19 @@ pub(crate) async fn list_ledgers(tree: &impl Tree) -> Result<Vec<LedgerId>> {
 
 pub(crate) async fn generate_ledger_id(tree: &impl Tree) -> Result<LedgerId> {
     let prefix = child(tree, "idgen/ID-");
-    let (created, _) = tree.create(&prefix, &[], NodeKind::EphemeralSequential).await?;
+    let (created, _) = tree
+        .create(&prefix, &[], NodeKind::EphemeralSequential)
+        .await?;
     // The znode only carries the sequence number; delete it at once, as BookKeeper does.
     if let Err(e) = tree.delete(&created, None).await {
         tracing::warn!(path = %created, error = %e, "could not delete the id-generation node");
     }
     let digits = created.strip_prefix(&prefix).unwrap_or_default();
     let id: LedgerId = digits.parse().map_err(|_| {
-        MetadataError::corrupt(&created, crate::FormatError::bad_field("sequence", format!("{digits:?} is not a number")))
+        MetadataError::corrupt(
+            &created,
+            crate::FormatError::bad_field("sequence", format!("{digits:?} is not a number")),
+        )
     })?;
     if id >= LedgerId::from(i32::MAX) {
         return Err(MetadataError::Unsupported(format!(

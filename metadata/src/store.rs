@@ -43,7 +43,10 @@ pub trait MetadataStore: Send + Sync {
     fn instance_id(&self) -> impl Future<Output = Result<InstanceId>> + Send;
 
     /// Reads a bookie's cookie and its version.
-    fn read_cookie(&self, bookie: &BookieId) -> impl Future<Output = Result<(Cookie, Version)>> + Send;
+    fn read_cookie(
+        &self,
+        bookie: &BookieId,
+    ) -> impl Future<Output = Result<(Cookie, Version)>> + Send;
 
     /// Writes a bookie's cookie: `expected == None` creates it (fails with `Exists`), otherwise
     /// it replaces the cookie at that version (fails with `BadVersion`). Returns the new version.
@@ -55,7 +58,11 @@ pub trait MetadataStore: Send + Sync {
     ) -> impl Future<Output = Result<Version>> + Send;
 
     /// Deletes a bookie's cookie, at `expected` if given.
-    fn delete_cookie(&self, bookie: &BookieId, expected: Option<Version>) -> impl Future<Output = Result<()>> + Send;
+    fn delete_cookie(
+        &self,
+        bookie: &BookieId,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Registers this bookie, ephemerally, as writable or read-only, and removes its other
     /// registration. If a registration of another (older) session is present, waits for it to
@@ -77,10 +84,16 @@ pub trait MetadataStore: Send + Sync {
     /// Waits until the registered bookies differ from `known`, then returns the new set.
     /// Level-triggered: returns at once if they differ already, so no change is missed between
     /// calls. Unbounded; wrap it in a timeout where needed.
-    fn wait_bookies_changed(&self, known: &BookieSet) -> impl Future<Output = Result<BookieSet>> + Send;
+    fn wait_bookies_changed(
+        &self,
+        known: &BookieSet,
+    ) -> impl Future<Output = Result<BookieSet>> + Send;
 
     /// The info a registered bookie published (writable or read-only registration).
-    fn bookie_service_info(&self, bookie: &BookieId) -> impl Future<Output = Result<BookieServiceInfo>> + Send;
+    fn bookie_service_info(
+        &self,
+        bookie: &BookieId,
+    ) -> impl Future<Output = Result<BookieServiceInfo>> + Send;
 
     /// Creates a ledger's metadata; fails with `Exists` if the ledger exists.
     fn create_ledger_metadata(
@@ -90,7 +103,10 @@ pub trait MetadataStore: Send + Sync {
     ) -> impl Future<Output = Result<Version>> + Send;
 
     /// Reads a ledger's metadata and its version.
-    fn read_ledger_metadata(&self, ledger: LedgerId) -> impl Future<Output = Result<(LedgerMetadata, Version)>> + Send;
+    fn read_ledger_metadata(
+        &self,
+        ledger: LedgerId,
+    ) -> impl Future<Output = Result<(LedgerMetadata, Version)>> + Send;
 
     /// Replaces a ledger's metadata if its version is still `expected` (else `BadVersion`).
     fn write_ledger_metadata(
@@ -101,7 +117,11 @@ pub trait MetadataStore: Send + Sync {
     ) -> impl Future<Output = Result<Version>> + Send;
 
     /// Deletes a ledger's metadata, at `expected` if given.
-    fn delete_ledger(&self, ledger: LedgerId, expected: Option<Version>) -> impl Future<Output = Result<()>> + Send;
+    fn delete_ledger(
+        &self,
+        ledger: LedgerId,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// All ledger ids with metadata, ascending.
     fn list_ledgers(&self) -> impl Future<Output = Result<Vec<LedgerId>>> + Send;

@@ -73,7 +73,9 @@ impl ZooKeeperServer {
 
     fn try_start(tick_ms: u64) -> Result<Self, ZooKeeperServerError> {
         let dir = tempfile::Builder::new().prefix("metadata-zk-").tempdir()?;
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port();
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+            .local_addr()?
+            .port();
         let data_dir = dir.path().join("data");
         std::fs::create_dir(&data_dir)?;
         let config = format!(
@@ -83,25 +85,25 @@ impl ZooKeeperServer {
         );
         let config_path = dir.path().join("zoo.cfg");
         std::fs::write(&config_path, config)?;
-        let log = std::fs::File::create(dir.path().join("zookeeper.log"))?;
-        let mut class_path = ZOOKEEPER_JAR.to_owned();
-        if Path::new(SLF4J_SIMPLE_JAR).exists() {
-            class_path.push(':');
-            class_path.push_str(SLF4J_SIMPLE_JAR);
-        }
-        let child = Command::new("java")
-            .arg("-Xmx256m")
-            .arg("-cp")
-            .arg(class_path)
-            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()?;
+        let child = spawn_java(dir.path())?;
         let mut server = Self { child, port, dir };
         server.wait_ready()?;
         Ok(server)
+    }
+
+    /// Kills the server (an outage); its data directory and port stay reserved for
+    /// [`Self::restart`]. Clients see a lost connection and, after their session timeout,
+    /// an expired session.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port and data directory after [`Self::kill`].
+    pub fn restart(&mut self) -> Result<(), ZooKeeperServerError> {
+        self.kill();
+        self.child = spawn_java(self.dir.path())?;
+        self.wait_ready()
     }
 
     fn wait_ready(&mut self) -> Result<(), ZooKeeperServerError> {
@@ -124,7 +126,11 @@ impl ZooKeeperServer {
         let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
         let tail_start = log.len().saturating_sub(2000);
         let log_tail = log.get(tail_start..).unwrap_or_default().to_owned();
-        ZooKeeperServerError::NotReady { port: self.port, reason, log_tail }
+        ZooKeeperServerError::NotReady {
+            port: self.port,
+            reason,
+            log_tail,
+        }
     }
 
     /// Sends a four-letter command (`ruok`, `srvr`, `stat`, `mntr`) and returns the answer.
@@ -157,6 +163,28 @@ impl ZooKeeperServer {
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("zookeeper.log")
     }
+}
+
+fn spawn_java(dir: &Path) -> Result<Child, ZooKeeperServerError> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("zookeeper.log"))?;
+    let mut class_path = ZOOKEEPER_JAR.to_owned();
+    if Path::new(SLF4J_SIMPLE_JAR).exists() {
+        class_path.push(':');
+        class_path.push_str(SLF4J_SIMPLE_JAR);
+    }
+    Ok(Command::new("java")
+        .arg("-Xmx256m")
+        .arg("-cp")
+        .arg(class_path)
+        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(dir.join("zoo.cfg"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?)
 }
 
 impl Drop for ZooKeeperServer {

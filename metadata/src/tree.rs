@@ -66,23 +66,45 @@ pub(crate) trait Tree: Send + Sync {
     fn get(&self, path: &str) -> impl Future<Output = Result<Node>> + Send;
 
     /// Creates a node whose parent exists; returns the created path (with the sequence suffix).
-    fn create(&self, path: &str, data: &[u8], kind: NodeKind) -> impl Future<Output = Result<(String, Version)>> + Send;
+    fn create(
+        &self,
+        path: &str,
+        data: &[u8],
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<(String, Version)>> + Send;
 
     /// Replaces a node's data, at `expected` if given.
-    fn set(&self, path: &str, data: &[u8], expected: Option<Version>) -> impl Future<Output = Result<Version>> + Send;
+    fn set(
+        &self,
+        path: &str,
+        data: &[u8],
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<Version>> + Send;
 
     /// Deletes a childless node, at `expected` if given.
-    fn delete(&self, path: &str, expected: Option<Version>) -> impl Future<Output = Result<()>> + Send;
+    fn delete(
+        &self,
+        path: &str,
+        expected: Option<Version>,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Names of a node's children, unsorted.
     fn children(&self, path: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     /// Children plus a watch that fires when they change.
-    fn watch_children(&self, path: &str) -> impl Future<Output = Result<(Vec<String>, Watch)>> + Send;
+    fn watch_children(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<String>, Watch)>> + Send;
 
     /// Whether a node exists, plus a watch that fires when it is created, changed or deleted.
     fn watch_exists(&self, path: &str) -> impl Future<Output = Result<(bool, Watch)>> + Send;
 
     /// Called after this store registered (`Some`) or unregistered (`None`) a bookie.
-    fn remember_registration(&self, _bookie: &crate::BookieId, _registration: Option<Registration>) {}
+    fn remember_registration(
+        &self,
+        _bookie: &crate::BookieId,
+        _registration: Option<Registration>,
+    ) {
+    }
 }

@@ -60,18 +60,30 @@ pub struct UriError {
 impl MetadataServiceUri {
     /// Parses a URI.
     pub fn parse(uri: &str) -> Result<Self, UriError> {
-        let error = |part: &'static str, reason: String| UriError { uri: uri.to_owned(), part, reason };
+        let error = |part: &'static str, reason: String| UriError {
+            uri: uri.to_owned(),
+            part,
+            reason,
+        };
         let (scheme, rest) = uri
             .split_once("://")
             .ok_or_else(|| error("scheme", "expected <scheme>://".into()))?;
         match scheme {
             "embedded" => {
                 if !rest.starts_with('/') {
-                    return Err(error("file path", "must be absolute (embedded:///path/to/file)".into()));
+                    return Err(error(
+                        "file path",
+                        "must be absolute (embedded:///path/to/file)".into(),
+                    ));
                 }
-                Ok(Self::Embedded { path: PathBuf::from(rest) })
+                Ok(Self::Embedded {
+                    path: PathBuf::from(rest),
+                })
             }
-            "etcd" | "etcd+http" => Err(error("scheme", "the etcd driver is not built in this crate".into())),
+            "etcd" | "etcd+http" => Err(error(
+                "scheme",
+                "the etcd driver is not built in this crate".into(),
+            )),
             _ => {
                 let manager = match scheme {
                     "zk" | "zk+hierarchical" => LedgerManagerKind::Hierarchical,
@@ -94,17 +106,24 @@ impl MetadataServiceUri {
                 }
                 let mut servers = Vec::new();
                 for server in server_list.split([';', ',']) {
-                    servers.push(parse_server(server).map_err(|(part, reason)| error(part, reason))?);
+                    servers
+                        .push(parse_server(server).map_err(|(part, reason)| error(part, reason))?);
                 }
                 let root = match root {
                     "" | "/" => return Err(error("root path", "missing, e.g. /ledgers".into())),
-                    root if root.ends_with('/') => return Err(error("root path", "ends with '/'".into())),
+                    root if root.ends_with('/') => {
+                        return Err(error("root path", "ends with '/'".into()))
+                    }
                     root if root.split('/').skip(1).any(str::is_empty) => {
                         return Err(error("root path", "has an empty component".into()))
                     }
                     root => root.to_owned(),
                 };
-                Ok(Self::ZooKeeper { servers, root, manager })
+                Ok(Self::ZooKeeper {
+                    servers,
+                    root,
+                    manager,
+                })
             }
         }
     }
@@ -112,7 +131,11 @@ impl MetadataServiceUri {
 
 /// Formats servers as a ZooKeeper connect string (`h1:p1,h2:p2`).
 pub fn connect_string(servers: &[(String, u16)]) -> String {
-    servers.iter().map(|(h, p)| format!("{h}:{p}")).collect::<Vec<_>>().join(",")
+    servers
+        .iter()
+        .map(|(h, p)| format!("{h}:{p}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn parse_server(server: &str) -> Result<(String, u16), (&'static str, String)> {
@@ -125,13 +148,25 @@ fn parse_server(server: &str) -> Result<(String, u16), (&'static str, String)> {
                 .parse::<u16>()
                 .ok()
                 .filter(|p| *p != 0)
-                .ok_or_else(|| ("port", format!("{port:?} in {server:?} is not a port number")))?;
+                .ok_or_else(|| {
+                    (
+                        "port",
+                        format!("{port:?} in {server:?} is not a port number"),
+                    )
+                })?;
             (host, port)
         }
         None => (server, ZOOKEEPER_PORT_DEFAULT),
     };
-    if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-        return Err(("host", format!("{host:?} is not a host name or IPv4 address")));
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    {
+        return Err((
+            "host",
+            format!("{host:?} is not a host name or IPv4 address"),
+        ));
     }
     Ok((host.to_owned(), port))
 }
@@ -142,7 +177,8 @@ mod tests {
 
     #[test]
     fn bookkeeper_forms_parse() {
-        let uri = MetadataServiceUri::parse("zk+hierarchical://127.0.0.1:2181;host2:2182/ledgers").unwrap();
+        let uri = MetadataServiceUri::parse("zk+hierarchical://127.0.0.1:2181;host2:2182/ledgers")
+            .unwrap();
         assert_eq!(
             uri,
             MetadataServiceUri::ZooKeeper {
@@ -151,8 +187,11 @@ mod tests {
                 manager: LedgerManagerKind::Hierarchical,
             }
         );
-        let MetadataServiceUri::ZooKeeper { servers, root, manager } =
-            MetadataServiceUri::parse("zk+null://zk1/a/b").unwrap()
+        let MetadataServiceUri::ZooKeeper {
+            servers,
+            root,
+            manager,
+        } = MetadataServiceUri::parse("zk+null://zk1/a/b").unwrap()
         else {
             panic!("not zk")
         };
@@ -161,7 +200,9 @@ mod tests {
         assert_eq!(manager, LedgerManagerKind::FromLayout);
         assert_eq!(
             MetadataServiceUri::parse("embedded:///var/lib/bk/metadata.redb").unwrap(),
-            MetadataServiceUri::Embedded { path: "/var/lib/bk/metadata.redb".into() }
+            MetadataServiceUri::Embedded {
+                path: "/var/lib/bk/metadata.redb".into()
+            }
         );
     }
 

@@ -20,10 +20,18 @@ impl Backend for ZooKeeper {
     type Store = ZkMetadataStore;
 
     async fn open(&self, root: &str) -> ZkMetadataStore {
-        let options = ZkOptions { session_timeout_ms: 4_000, registration_wait_ms: None };
-        ZkMetadataStore::connect_servers(&self.server.connect_string(), root, LedgerPathScheme::Hierarchical, options)
-            .await
-            .unwrap()
+        let options = ZkOptions {
+            session_timeout_ms: 4_000,
+            registration_wait_ms: None,
+        };
+        ZkMetadataStore::connect_servers(
+            &self.server.connect_string(),
+            root,
+            LedgerPathScheme::Hierarchical,
+            options,
+        )
+        .await
+        .unwrap()
     }
 
     async fn raw(&self, store: &ZkMetadataStore, path: &str) -> Vec<u8> {
@@ -52,7 +60,11 @@ impl Backend for Embedded {
 fn zookeeper_backend_meets_the_contract() {
     let server = ZooKeeperServer::start().unwrap();
     let backend = Arc::new(ZooKeeper { server });
-    futures::executor::block_on(within(120, "contract", run_contract(&*backend, "/contract")));
+    futures::executor::block_on(within(
+        120,
+        "contract",
+        run_contract(&*backend, "/contract"),
+    ));
 }
 
 #[test]

@@ -52,13 +52,15 @@ impl Cookie {
             .iter()
             .position(|&b| b == b'\n')
             .ok_or_else(|| FormatError::BadHeader("no layout version line".into()))?;
-        let version_text = std::str::from_utf8(&bytes[..newline]).map_err(|_| FormatError::NotUtf8)?;
-        let version: u32 = version_text
-            .trim()
-            .parse()
-            .map_err(|_| FormatError::BadHeader(format!("layout version {version_text:?} is not a number")))?;
+        let version_text =
+            std::str::from_utf8(&bytes[..newline]).map_err(|_| FormatError::NotUtf8)?;
+        let version: u32 = version_text.trim().parse().map_err(|_| {
+            FormatError::BadHeader(format!("layout version {version_text:?} is not a number"))
+        })?;
         if version != COOKIE_LAYOUT_VERSION {
-            return Err(FormatError::UnsupportedVersion(format!("cookie layout {version}")));
+            return Err(FormatError::UnsupportedVersion(format!(
+                "cookie layout {version}"
+            )));
         }
         let mut bookie_id = None;
         let mut journal_dir = None;
@@ -72,7 +74,12 @@ impl Cookie {
                 "ledgerDirs" => &mut ledger_dirs,
                 "instanceId" => &mut instance_id,
                 "indexDirs" => &mut index_dirs,
-                _ => return Err(FormatError::bad_field("CookieFormat", format!("unknown field {name:?}"))),
+                _ => {
+                    return Err(FormatError::bad_field(
+                        "CookieFormat",
+                        format!("unknown field {name:?}"),
+                    ))
+                }
             };
             // Text format lets a later value of a singular field replace an earlier one.
             *slot = Some(value);
@@ -86,7 +93,9 @@ impl Cookie {
                 &ledger_dirs.ok_or(FormatError::MissingField("ledgerDirs"))?,
             )?,
             instance_id,
-            index_dirs: index_dirs.map(|dirs| decode_dir_list("indexDirs", &dirs)).transpose()?,
+            index_dirs: index_dirs
+                .map(|dirs| decode_dir_list("indexDirs", &dirs))
+                .transpose()?,
         })
     }
 }
@@ -103,12 +112,15 @@ fn encode_dir_list(dirs: &[String]) -> String {
 fn decode_dir_list(field: &'static str, text: &str) -> Result<Vec<String>, FormatError> {
     let mut parts = text.split('\t');
     let count_text = parts.next().unwrap_or_default();
-    let count: usize = count_text
-        .parse()
-        .map_err(|_| FormatError::bad_field(field, format!("count {count_text:?} is not a number")))?;
+    let count: usize = count_text.parse().map_err(|_| {
+        FormatError::bad_field(field, format!("count {count_text:?} is not a number"))
+    })?;
     let dirs: Vec<String> = parts.map(str::to_owned).collect();
     if dirs.len() != count {
-        return Err(FormatError::bad_field(field, format!("count says {count} but {} dirs follow", dirs.len())));
+        return Err(FormatError::bad_field(
+            field,
+            format!("count says {count} but {} dirs follow", dirs.len()),
+        ));
     }
     Ok(dirs)
 }
@@ -162,7 +174,11 @@ mod tests {
             b"x\n",
         ];
         for bytes in cases {
-            assert!(Cookie::decode(bytes).is_err(), "{:?}", String::from_utf8_lossy(bytes));
+            assert!(
+                Cookie::decode(bytes).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
         }
     }
 }

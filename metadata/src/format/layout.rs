@@ -9,9 +9,11 @@ use super::FormatError;
 /// The layout format version this crate writes and reads.
 pub const LAYOUT_FORMAT_VERSION: u32 = 2;
 /// Factory class of the hierarchical ledger manager (the 4.16 default).
-pub const HIERARCHICAL_FACTORY_CLASS: &str = "org.apache.bookkeeper.meta.HierarchicalLedgerManagerFactory";
+pub const HIERARCHICAL_FACTORY_CLASS: &str =
+    "org.apache.bookkeeper.meta.HierarchicalLedgerManagerFactory";
 /// Factory class of the long-hierarchical ledger manager.
-pub const LONG_HIERARCHICAL_FACTORY_CLASS: &str = "org.apache.bookkeeper.meta.LongHierarchicalLedgerManagerFactory";
+pub const LONG_HIERARCHICAL_FACTORY_CLASS: &str =
+    "org.apache.bookkeeper.meta.LongHierarchicalLedgerManagerFactory";
 
 /// Decoded `LAYOUT` znode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,12 +27,19 @@ pub struct Layout {
 impl Layout {
     /// The layout `bookkeeper shell initnewcluster` writes by default.
     pub fn hierarchical() -> Self {
-        Self { manager_factory_class: HIERARCHICAL_FACTORY_CLASS.into(), manager_version: 1 }
+        Self {
+            manager_factory_class: HIERARCHICAL_FACTORY_CLASS.into(),
+            manager_version: 1,
+        }
     }
 
     /// Encodes the znode text.
     pub fn encode(&self) -> Vec<u8> {
-        format!("{LAYOUT_FORMAT_VERSION}\n{}:{}", self.manager_factory_class, self.manager_version).into_bytes()
+        format!(
+            "{LAYOUT_FORMAT_VERSION}\n{}:{}",
+            self.manager_factory_class, self.manager_version
+        )
+        .into_bytes()
     }
 
     /// Decodes the znode text.
@@ -40,19 +49,26 @@ impl Layout {
             .split_once('\n')
             .ok_or_else(|| FormatError::BadHeader("no newline after the layout version".into()))?;
         if version.trim() != LAYOUT_FORMAT_VERSION.to_string() {
-            return Err(FormatError::UnsupportedVersion(format!("layout {version:?}")));
+            return Err(FormatError::UnsupportedVersion(format!(
+                "layout {version:?}"
+            )));
         }
-        let (class, manager_version) = rest
-            .trim_end()
-            .rsplit_once(':')
-            .ok_or_else(|| FormatError::bad_field("LAYOUT", "no ':' between factory class and version"))?;
+        let (class, manager_version) = rest.trim_end().rsplit_once(':').ok_or_else(|| {
+            FormatError::bad_field("LAYOUT", "no ':' between factory class and version")
+        })?;
         if class.is_empty() {
             return Err(FormatError::bad_field("LAYOUT", "empty factory class"));
         }
-        let manager_version = manager_version
-            .parse()
-            .map_err(|_| FormatError::bad_field("LAYOUT", format!("factory version {manager_version:?} is not a number")))?;
-        Ok(Self { manager_factory_class: class.into(), manager_version })
+        let manager_version = manager_version.parse().map_err(|_| {
+            FormatError::bad_field(
+                "LAYOUT",
+                format!("factory version {manager_version:?} is not a number"),
+            )
+        })?;
+        Ok(Self {
+            manager_factory_class: class.into(),
+            manager_version,
+        })
     }
 }
 
@@ -72,7 +88,11 @@ mod tests {
     #[test]
     fn bad_layouts_are_errors() {
         for bad in [&b""[..], b"1\nx:1", b"2\nx", b"2\n:1", b"2\nx:y", b"\xff"] {
-            assert!(Layout::decode(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(
+                Layout::decode(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

@@ -94,7 +94,10 @@ impl LedgerMetadata {
     /// Checks the structural invariants listed in the module doc.
     pub fn validate(&self) -> Result<(), FormatError> {
         let qa = self.ack_quorum();
-        if !(1 <= qa && qa <= self.write_quorum_size && self.write_quorum_size <= self.ensemble_size) {
+        if !(1 <= qa
+            && qa <= self.write_quorum_size
+            && self.write_quorum_size <= self.ensemble_size)
+        {
             return Err(FormatError::bad_field(
                 "quorumSize",
                 format!(
@@ -107,23 +110,36 @@ impl LedgerMetadata {
             return Err(FormatError::MissingField("segment"));
         };
         if first.first_entry_id != 0 {
-            return Err(FormatError::bad_field("segment", "the first ensemble does not start at entry 0"));
+            return Err(FormatError::bad_field(
+                "segment",
+                "the first ensemble does not start at entry 0",
+            ));
         }
         let mut previous: Option<i64> = None;
         for segment in &self.ensembles {
             if previous.is_some_and(|p| segment.first_entry_id <= p) {
-                return Err(FormatError::bad_field("segment", "first entry ids are not ascending"));
+                return Err(FormatError::bad_field(
+                    "segment",
+                    "first entry ids are not ascending",
+                ));
             }
             previous = Some(segment.first_entry_id);
             if segment.bookies.len() != self.ensemble_size as usize {
                 return Err(FormatError::bad_field(
                     "segment",
-                    format!("ensemble has {} bookies, E is {}", segment.bookies.len(), self.ensemble_size),
+                    format!(
+                        "ensemble has {} bookies, E is {}",
+                        segment.bookies.len(),
+                        self.ensemble_size
+                    ),
                 ));
             }
         }
         if self.last_entry_id < -1 {
-            return Err(FormatError::bad_field("lastEntryId", format!("{} < -1", self.last_entry_id)));
+            return Err(FormatError::bad_field(
+                "lastEntryId",
+                format!("{} < -1", self.last_entry_id),
+            ));
         }
         Ok(())
     }
@@ -135,13 +151,11 @@ impl LedgerMetadata {
             ensemble_size: Some(to_i32(self.ensemble_size)),
             length: Some(i64::try_from(self.length_bytes).unwrap_or(i64::MAX)),
             last_entry_id: Some(self.last_entry_id),
-            state: Some(
-                match self.state {
-                    LedgerState::Open => lmf::State::Open,
-                    LedgerState::InRecovery => lmf::State::InRecovery,
-                    LedgerState::Closed => lmf::State::Closed,
-                } as i32,
-            ),
+            state: Some(match self.state {
+                LedgerState::Open => lmf::State::Open,
+                LedgerState::InRecovery => lmf::State::InRecovery,
+                LedgerState::Closed => lmf::State::Closed,
+            } as i32),
             segment: self
                 .ensembles
                 .iter()
@@ -164,7 +178,10 @@ impl LedgerMetadata {
             custom_metadata: self
                 .custom_metadata
                 .iter()
-                .map(|(k, v)| lmf::CMetadataMapEntry { key: Some(k.clone()), value: Some(v.clone()) })
+                .map(|(k, v)| lmf::CMetadataMapEntry {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
                 .collect(),
             c_token: Some(self.creator_token.unwrap_or(0)),
         };
@@ -179,37 +196,53 @@ impl LedgerMetadata {
     /// Decodes ledger metadata bytes (any version header; only V3 bodies are supported).
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
         let Some(rest) = bytes.strip_prefix(HEADER_PREFIX) else {
-            return Err(FormatError::BadHeader("missing \"BookieMetadataFormatVersion\\t\"".into()));
+            return Err(FormatError::BadHeader(
+                "missing \"BookieMetadataFormatVersion\\t\"".into(),
+            ));
         };
         let newline = rest
             .iter()
             .take(12)
             .position(|&b| b == b'\n')
             .ok_or_else(|| FormatError::BadHeader("no newline after the format version".into()))?;
-        let version_text = std::str::from_utf8(&rest[..newline]).map_err(|_| FormatError::NotUtf8)?;
-        let version: u32 = version_text
-            .parse()
-            .map_err(|_| FormatError::BadHeader(format!("format version {version_text:?} is not a number")))?;
+        let version_text =
+            std::str::from_utf8(&rest[..newline]).map_err(|_| FormatError::NotUtf8)?;
+        let version: u32 = version_text.parse().map_err(|_| {
+            FormatError::BadHeader(format!("format version {version_text:?} is not a number"))
+        })?;
         if version != FORMAT_VERSION {
-            return Err(FormatError::UnsupportedVersion(format!("ledger metadata V{version}")));
+            return Err(FormatError::UnsupportedVersion(format!(
+                "ledger metadata V{version}"
+            )));
         }
         let mut body = &rest[newline + 1..];
         let message = LedgerMetadataFormat::decode_length_delimited(&mut body)
             .map_err(|e| FormatError::Protobuf(e.to_string()))?;
         if !body.is_empty() {
-            return Err(FormatError::Protobuf(format!("{} bytes after the message", body.len())));
+            return Err(FormatError::Protobuf(format!(
+                "{} bytes after the message",
+                body.len()
+            )));
         }
         Self::from_message(message)
     }
 
     fn from_message(m: LedgerMetadataFormat) -> Result<Self, FormatError> {
         let metadata = Self {
-            write_quorum_size: to_u32("quorumSize", m.quorum_size.ok_or(FormatError::MissingField("quorumSize"))?)?,
+            write_quorum_size: to_u32(
+                "quorumSize",
+                m.quorum_size
+                    .ok_or(FormatError::MissingField("quorumSize"))?,
+            )?,
             ensemble_size: to_u32(
                 "ensembleSize",
-                m.ensemble_size.ok_or(FormatError::MissingField("ensembleSize"))?,
+                m.ensemble_size
+                    .ok_or(FormatError::MissingField("ensembleSize"))?,
             )?,
-            ack_quorum_size: m.ack_quorum_size.map(|q| to_u32("ackQuorumSize", q)).transpose()?,
+            ack_quorum_size: m
+                .ack_quorum_size
+                .map(|q| to_u32("ackQuorumSize", q))
+                .transpose()?,
             length_bytes: u64::try_from(m.length.ok_or(FormatError::MissingField("length"))?)
                 .map_err(|_| FormatError::bad_field("length", "negative"))?,
             last_entry_id: m.last_entry_id.unwrap_or(-1),
@@ -225,11 +258,17 @@ impl LedgerMetadata {
                 .into_iter()
                 .map(|s| {
                     Ok(Segment {
-                        first_entry_id: s.first_entry_id.ok_or(FormatError::MissingField("firstEntryId"))?,
+                        first_entry_id: s
+                            .first_entry_id
+                            .ok_or(FormatError::MissingField("firstEntryId"))?,
                         bookies: s
                             .ensemble_member
                             .iter()
-                            .map(|b| BookieId::parse(b).map_err(|e| FormatError::bad_field("ensembleMember", e.to_string())))
+                            .map(|b| {
+                                BookieId::parse(b).map_err(|e| {
+                                    FormatError::bad_field("ensembleMember", e.to_string())
+                                })
+                            })
                             .collect::<Result<_, _>>()?,
                     })
                 })
@@ -277,7 +316,10 @@ mod tests {
             length_bytes: 70,
             last_entry_id: 9,
             state: LedgerState::Closed,
-            ensembles: vec![Segment { first_entry_id: 0, bookies: vec![BookieId::parse("127.0.0.1:3181").unwrap()] }],
+            ensembles: vec![Segment {
+                first_entry_id: 0,
+                bookies: vec![BookieId::parse("127.0.0.1:3181").unwrap()],
+            }],
             digest_type: Some(digest_type),
             password: Some(Bytes::from_static(b"fixture-pw")),
             ctime_ms: None,
@@ -319,7 +361,10 @@ mod tests {
             length_bytes: 0,
             last_entry_id: -1,
             state: LedgerState::Open,
-            ensembles: vec![Segment { first_entry_id: 0, bookies: bookies.to_vec() }],
+            ensembles: vec![Segment {
+                first_entry_id: 0,
+                bookies: bookies.to_vec(),
+            }],
             digest_type: Some(DigestType::Crc32c),
             password: Some(Bytes::new()),
             ctime_ms: Some(1_700_000_000_000),
@@ -335,7 +380,10 @@ mod tests {
 
     #[test]
     fn absent_ack_quorum_means_write_quorum() {
-        let metadata = LedgerMetadata { ack_quorum_size: None, ..closed(DigestType::Crc32) };
+        let metadata = LedgerMetadata {
+            ack_quorum_size: None,
+            ..closed(DigestType::Crc32)
+        };
         let decoded = LedgerMetadata::decode(&metadata.encode()).unwrap();
         assert_eq!(decoded.ack_quorum_size, None);
         assert_eq!(decoded.ack_quorum(), 1);
@@ -346,7 +394,10 @@ mod tests {
         let good = fixture("ledgers__00__0000__L0000.bin");
         // Every truncation and every single-byte corruption must decode or fail cleanly.
         for len in 0..good.len() {
-            assert!(LedgerMetadata::decode(&good[..len]).is_err(), "truncated to {len}");
+            assert!(
+                LedgerMetadata::decode(&good[..len]).is_err(),
+                "truncated to {len}"
+            );
         }
         for index in 0..good.len() {
             let mut bad = good.clone();
@@ -354,14 +405,23 @@ mod tests {
             let _ = LedgerMetadata::decode(&bad);
         }
         let v2 = b"BookieMetadataFormatVersion\t2\nquorumSize: 1\n";
-        assert!(matches!(LedgerMetadata::decode(v2), Err(FormatError::UnsupportedVersion(_))));
+        assert!(matches!(
+            LedgerMetadata::decode(v2),
+            Err(FormatError::UnsupportedVersion(_))
+        ));
     }
 
     #[test]
     fn metadata_breaking_quorum_rules_is_rejected() {
-        let bad = LedgerMetadata { write_quorum_size: 2, ..closed(DigestType::Crc32) };
+        let bad = LedgerMetadata {
+            write_quorum_size: 2,
+            ..closed(DigestType::Crc32)
+        };
         assert!(bad.validate().is_err());
-        let no_ensemble = LedgerMetadata { ensembles: vec![], ..closed(DigestType::Crc32) };
+        let no_ensemble = LedgerMetadata {
+            ensembles: vec![],
+            ..closed(DigestType::Crc32)
+        };
         assert!(LedgerMetadata::decode(&no_ensemble.encode()).is_err());
     }
 }

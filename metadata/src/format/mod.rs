@@ -57,7 +57,10 @@ pub enum FormatError {
 
 impl FormatError {
     pub(crate) fn bad_field(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::BadField { field, reason: reason.into() }
+        Self::BadField {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 

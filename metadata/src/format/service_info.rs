@@ -91,7 +91,8 @@ impl BookieServiceInfo {
 
     /// Decodes binary protobuf. Empty bytes decode to no endpoints (old bookies wrote nothing).
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
-        let message = BookieServiceInfoFormat::decode(bytes).map_err(|e| FormatError::Protobuf(e.to_string()))?;
+        let message = BookieServiceInfoFormat::decode(bytes)
+            .map_err(|e| FormatError::Protobuf(e.to_string()))?;
         Ok(Self {
             endpoints: message
                 .endpoints
@@ -100,10 +101,16 @@ impl BookieServiceInfo {
                     let port = e.port.ok_or(FormatError::MissingField("Endpoint.port"))?;
                     Ok(Endpoint {
                         id: e.id.ok_or(FormatError::MissingField("Endpoint.id"))?,
-                        port: u16::try_from(port)
-                            .map_err(|_| FormatError::bad_field("Endpoint.port", format!("{port} is not a TCP port")))?,
+                        port: u16::try_from(port).map_err(|_| {
+                            FormatError::bad_field(
+                                "Endpoint.port",
+                                format!("{port} is not a TCP port"),
+                            )
+                        })?,
                         host: e.host.ok_or(FormatError::MissingField("Endpoint.host"))?,
-                        protocol: e.protocol.ok_or(FormatError::MissingField("Endpoint.protocol"))?,
+                        protocol: e
+                            .protocol
+                            .ok_or(FormatError::MissingField("Endpoint.protocol"))?,
                         auth: e.auth,
                         extensions: e.extensions,
                     })
@@ -123,7 +130,10 @@ mod tests {
     fn fixture_registration_decodes_and_reencodes_byte_identical() {
         let bytes = fixture("ledgers__available__127.0.0.1_3181.bin");
         let info = BookieServiceInfo::decode(&bytes).unwrap();
-        assert_eq!(info, BookieServiceInfo::bookie_rpc("127.0.0.1", 3181, false));
+        assert_eq!(
+            info,
+            BookieServiceInfo::bookie_rpc("127.0.0.1", 3181, false)
+        );
         assert_eq!(info.rpc_address(), Some(("127.0.0.1", 3181)));
         assert_eq!(info.encode(), bytes);
     }
@@ -153,6 +163,9 @@ mod tests {
             properties: BTreeMap::new(),
         };
         assert!(BookieServiceInfo::decode(&bad.encode_to_vec()).is_err());
-        assert_eq!(BookieServiceInfo::decode(b"").unwrap(), BookieServiceInfo::default());
+        assert_eq!(
+            BookieServiceInfo::decode(b"").unwrap(),
+            BookieServiceInfo::default()
+        );
     }
 }

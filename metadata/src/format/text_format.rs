@@ -77,7 +77,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, reason: &str) -> FormatError {
-        FormatError::TextSyntax { offset_bytes: self.offset, reason: reason.to_owned() }
+        FormatError::TextSyntax {
+            offset_bytes: self.offset,
+            reason: reason.to_owned(),
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -211,7 +214,10 @@ mod tests {
         let mut text = String::new();
         write_string_field(&mut text, "f", value);
         assert_eq!(text.lines().count(), 1);
-        assert!(text.contains("\\303\\251"), "non-ASCII is octal-escaped: {text}");
+        assert!(
+            text.contains("\\303\\251"),
+            "non-ASCII is octal-escaped: {text}"
+        );
         let fields = parse_string_fields(text.as_bytes()).unwrap();
         assert_eq!(fields, vec![("f".to_owned(), value.to_owned())]);
     }
@@ -219,14 +225,27 @@ mod tests {
     #[test]
     fn parser_accepts_java_variants() {
         let fields = parse_string_fields(b"# c\n a : 'x\\x41' \"y\" ; b:\"\\101\"").unwrap();
-        assert_eq!(fields, vec![("a".into(), "xAy".into()), ("b".into(), "A".into())]);
+        assert_eq!(
+            fields,
+            vec![("a".into(), "xAy".into()), ("b".into(), "A".into())]
+        );
     }
 
     #[test]
     fn malformed_text_is_an_error_with_an_offset() {
-        for bad in [&b"a \"x\""[..], b"a: x", b"a: \"x", b"a: \"\\q\"", b": \"x\"", b"a: \"\\777\""] {
+        for bad in [
+            &b"a \"x\""[..],
+            b"a: x",
+            b"a: \"x",
+            b"a: \"\\q\"",
+            b": \"x\"",
+            b"a: \"\\777\"",
+        ] {
             assert!(
-                matches!(parse_string_fields(bad), Err(FormatError::TextSyntax { .. })),
+                matches!(
+                    parse_string_fields(bad),
+                    Err(FormatError::TextSyntax { .. })
+                ),
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );

@@ -44,7 +44,10 @@ pub struct ZkOptions {
 
 impl Default for ZkOptions {
     fn default() -> Self {
-        Self { session_timeout_ms: SESSION_TIMEOUT_MS_DEFAULT, registration_wait_ms: None }
+        Self {
+            session_timeout_ms: SESSION_TIMEOUT_MS_DEFAULT,
+            registration_wait_ms: None,
+        }
     }
 }
 
@@ -68,16 +71,22 @@ impl ZkMetadataStore {
     /// Connects to the ensemble named by a `zk://` / `zk+<manager>://` metadata service URI.
     pub async fn connect(uri: &str, options: ZkOptions) -> Result<Self> {
         match MetadataServiceUri::parse(uri)? {
-            MetadataServiceUri::ZooKeeper { servers, root, manager } => {
+            MetadataServiceUri::ZooKeeper {
+                servers,
+                root,
+                manager,
+            } => {
                 let scheme = match manager {
                     LedgerManagerKind::LongHierarchical => LedgerPathScheme::LongHierarchical,
-                    LedgerManagerKind::Hierarchical | LedgerManagerKind::FromLayout => LedgerPathScheme::Hierarchical,
+                    LedgerManagerKind::Hierarchical | LedgerManagerKind::FromLayout => {
+                        LedgerPathScheme::Hierarchical
+                    }
                 };
                 Self::connect_servers(&connect_string(&servers), &root, scheme, options).await
             }
-            MetadataServiceUri::Embedded { .. } => {
-                Err(MetadataError::InvalidArgument(format!("{uri} is not a ZooKeeper URI")))
-            }
+            MetadataServiceUri::Embedded { .. } => Err(MetadataError::InvalidArgument(format!(
+                "{uri} is not a ZooKeeper URI"
+            ))),
         }
     }
 
@@ -119,7 +128,10 @@ impl Inner {
     fn client(&self) -> Client {
         // A poisoned lock only means another thread panicked while swapping clients; the client
         // inside is still a valid (maybe expired) client.
-        self.client.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn replace_client(&self, client: Client) {
@@ -157,7 +169,11 @@ fn version(stat_version: i32) -> Version {
 
 fn zk_version(version: Option<Version>) -> Result<Option<i32>> {
     version
-        .map(|v| i32::try_from(v.0).map_err(|_| MetadataError::InvalidArgument(format!("version {} is not a znode version", v.0))))
+        .map(|v| {
+            i32::try_from(v.0).map_err(|_| {
+                MetadataError::InvalidArgument(format!("version {} is not a znode version", v.0))
+            })
+        })
         .transpose()
 }
 
@@ -171,7 +187,9 @@ impl Tree for Inner {
     }
 
     fn registration_wait_ms(&self) -> u64 {
-        self.options.registration_wait_ms.unwrap_or(2 * self.options.session_timeout_ms)
+        self.options
+            .registration_wait_ms
+            .unwrap_or(2 * self.options.session_timeout_ms)
     }
 
     async fn get(&self, path: &str) -> Result<Node> {
@@ -182,7 +200,11 @@ impl Tree for Inner {
             owner if owner == client.session_id().0 => Owner::ThisSession,
             _ => Owner::OtherSession,
         };
-        Ok(Node { data, version: version(stat.version), owner })
+        Ok(Node {
+            data,
+            version: version(stat.version),
+            owner,
+        })
     }
 
     async fn create(&self, path: &str, data: &[u8], kind: NodeKind) -> Result<(String, Version)> {
@@ -205,32 +227,55 @@ impl Tree for Inner {
 
     async fn set(&self, path: &str, data: &[u8], expected: Option<Version>) -> Result<Version> {
         let expected = zk_version(expected)?;
-        let stat = self.client().set_data(path, data, expected).await.map_err(|e| zk_error(path, e))?;
+        let stat = self
+            .client()
+            .set_data(path, data, expected)
+            .await
+            .map_err(|e| zk_error(path, e))?;
         Ok(version(stat.version))
     }
 
     async fn delete(&self, path: &str, expected: Option<Version>) -> Result<()> {
         let expected = zk_version(expected)?;
-        self.client().delete(path, expected).await.map_err(|e| zk_error(path, e))
+        self.client()
+            .delete(path, expected)
+            .await
+            .map_err(|e| zk_error(path, e))
     }
 
     async fn children(&self, path: &str) -> Result<Vec<String>> {
-        self.client().list_children(path).await.map_err(|e| zk_error(path, e))
+        self.client()
+            .list_children(path)
+            .await
+            .map_err(|e| zk_error(path, e))
     }
 
     async fn watch_children(&self, path: &str) -> Result<(Vec<String>, Watch)> {
-        let (children, watcher) =
-            self.client().list_and_watch_children(path).await.map_err(|e| zk_error(path, e))?;
-        Ok((children, Box::pin(async move {
-            watcher.changed().await;
-        })))
+        let (children, watcher) = self
+            .client()
+            .list_and_watch_children(path)
+            .await
+            .map_err(|e| zk_error(path, e))?;
+        Ok((
+            children,
+            Box::pin(async move {
+                watcher.changed().await;
+            }),
+        ))
     }
 
     async fn watch_exists(&self, path: &str) -> Result<(bool, Watch)> {
-        let (stat, watcher) = self.client().check_and_watch_stat(path).await.map_err(|e| zk_error(path, e))?;
-        Ok((stat.is_some(), Box::pin(async move {
-            watcher.changed().await;
-        })))
+        let (stat, watcher) = self
+            .client()
+            .check_and_watch_stat(path)
+            .await
+            .map_err(|e| zk_error(path, e))?;
+        Ok((
+            stat.is_some(),
+            Box::pin(async move {
+                watcher.changed().await;
+            }),
+        ))
     }
 
     fn remember_registration(&self, bookie: &BookieId, registration: Option<Registration>) {
@@ -257,13 +302,27 @@ macro_rules! forward_metadata_store {
             async fn read_cookie(&self, bookie: &BookieId) -> Result<(Cookie, Version)> {
                 ops::read_cookie(&*self.$tree, bookie).await
             }
-            async fn write_cookie(&self, bookie: &BookieId, cookie: &Cookie, expected: Option<Version>) -> Result<Version> {
+            async fn write_cookie(
+                &self,
+                bookie: &BookieId,
+                cookie: &Cookie,
+                expected: Option<Version>,
+            ) -> Result<Version> {
                 ops::write_cookie(&*self.$tree, bookie, cookie, expected).await
             }
-            async fn delete_cookie(&self, bookie: &BookieId, expected: Option<Version>) -> Result<()> {
+            async fn delete_cookie(
+                &self,
+                bookie: &BookieId,
+                expected: Option<Version>,
+            ) -> Result<()> {
                 ops::delete_cookie(&*self.$tree, bookie, expected).await
             }
-            async fn register_bookie(&self, bookie: &BookieId, info: &BookieServiceInfo, readonly: bool) -> Result<()> {
+            async fn register_bookie(
+                &self,
+                bookie: &BookieId,
+                info: &BookieServiceInfo,
+                readonly: bool,
+            ) -> Result<()> {
                 ops::register_bookie(&*self.$tree, bookie, info, readonly).await
             }
             async fn unregister_bookie(&self, bookie: &BookieId) -> Result<()> {
@@ -278,16 +337,32 @@ macro_rules! forward_metadata_store {
             async fn bookie_service_info(&self, bookie: &BookieId) -> Result<BookieServiceInfo> {
                 ops::bookie_service_info(&*self.$tree, bookie).await
             }
-            async fn create_ledger_metadata(&self, ledger: LedgerId, metadata: &LedgerMetadata) -> Result<Version> {
+            async fn create_ledger_metadata(
+                &self,
+                ledger: LedgerId,
+                metadata: &LedgerMetadata,
+            ) -> Result<Version> {
                 ops::create_ledger_metadata(&*self.$tree, ledger, metadata).await
             }
-            async fn read_ledger_metadata(&self, ledger: LedgerId) -> Result<(LedgerMetadata, Version)> {
+            async fn read_ledger_metadata(
+                &self,
+                ledger: LedgerId,
+            ) -> Result<(LedgerMetadata, Version)> {
                 ops::read_ledger_metadata(&*self.$tree, ledger).await
             }
-            async fn write_ledger_metadata(&self, ledger: LedgerId, metadata: &LedgerMetadata, expected: Version) -> Result<Version> {
+            async fn write_ledger_metadata(
+                &self,
+                ledger: LedgerId,
+                metadata: &LedgerMetadata,
+                expected: Version,
+            ) -> Result<Version> {
                 ops::write_ledger_metadata(&*self.$tree, ledger, metadata, expected).await
             }
-            async fn delete_ledger(&self, ledger: LedgerId, expected: Option<Version>) -> Result<()> {
+            async fn delete_ledger(
+                &self,
+                ledger: LedgerId,
+                expected: Option<Version>,
+            ) -> Result<()> {
                 ops::delete_ledger(&*self.$tree, ledger, expected).await
             }
             async fn list_ledgers(&self) -> Result<Vec<LedgerId>> {

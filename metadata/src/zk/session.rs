@@ -43,7 +43,11 @@ pub(super) fn spawn_monitor(
         .map_err(|e| MetadataError::Backend(format!("cannot start the zk-session thread: {e}")))
 }
 
-async fn monitor(inner: Weak<Inner>, mut state_watcher: StateWatcher, mut shutdown: oneshot::Receiver<()>) {
+async fn monitor(
+    inner: Weak<Inner>,
+    mut state_watcher: StateWatcher,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     loop {
         let state = match select(Box::pin(state_watcher.changed()), &mut shutdown).await {
             Either::Left((state, _)) => state,
@@ -63,7 +67,9 @@ async fn monitor(inner: Weak<Inner>, mut state_watcher: StateWatcher, mut shutdo
                     state_watcher = watcher;
                     break;
                 }
-                Err(e) => tracing::warn!(error = %e, "renewing the zookeeper session failed; retrying"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "renewing the zookeeper session failed; retrying")
+                }
             }
             drop(store);
             let pause = async_io::Timer::after(Duration::from_millis(RECONNECT_PAUSE_MS));
