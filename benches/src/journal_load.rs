@@ -67,15 +67,22 @@ impl JournalResult {
     }
 }
 
+/// Overrides of [`bench_config`] for A/B runs (`journal_bench --writes-in-flight`,
+/// `--batch-bytes-max`); set once before the first case.
+pub static CONFIG_OVERRIDE: std::sync::OnceLock<(Option<usize>, Option<usize>)> = std::sync::OnceLock::new();
+
 /// The journal configuration the benchmark runs (and the bookie's default shape).
 pub fn bench_config() -> JournalConfig {
+    let (writes_in_flight_max, batch_bytes_max) = CONFIG_OVERRIDE.get().copied().unwrap_or_default();
+    let defaults = JournalConfig::default();
     JournalConfig {
-        batch_bytes_max: 4 << 20,
+        batch_bytes_max: batch_bytes_max.unwrap_or(4 << 20),
+        writes_in_flight_max: writes_in_flight_max.unwrap_or(defaults.writes_in_flight_max),
         preallocate_step_bytes: 64 << 20,
         file_bytes_max: 1 << 30,
         queued_records_max: 200_000,
         queued_bytes_max: 256 << 20,
-        ..JournalConfig::default()
+        ..defaults
     }
 }
 

@@ -22,6 +22,10 @@ pub struct JournalConfig {
     /// allocator (`io_memory >= 2 * batch_bytes_max`, power-of-two sizes), which saves pinning
     /// the pages at every write.
     pub batch_bytes_max: usize,
+    /// Group-commit writes on the device at once (at least 1): the next batch is written while
+    /// earlier ones are still in flight, so the device never idles while a batch is encoded.
+    /// Writes are published (and synced) in file order. Default 2.
+    pub writes_in_flight_max: usize,
     /// A file rolls over when the next batch would end beyond this size, in bytes.
     /// Default 1 GiB.
     pub file_bytes_max: u64,
@@ -41,6 +45,7 @@ impl Default for JournalConfig {
             alignment_bytes: 4096,
             group_wait_max_us: 0,
             batch_bytes_max: 1 << 20,
+            writes_in_flight_max: 2,
             file_bytes_max: 1 << 30,
             preallocate_step_bytes: 16 << 20,
             queued_bytes_max: 64 << 20,
@@ -67,6 +72,9 @@ impl JournalConfig {
         }
         if self.batch_bytes_max < alignment {
             return fail(format!("batch_bytes_max {} is below alignment_bytes", self.batch_bytes_max));
+        }
+        if !(1..=64).contains(&self.writes_in_flight_max) {
+            return fail(format!("writes_in_flight_max {} must be in 1..=64", self.writes_in_flight_max));
         }
         if self.preallocate_step_bytes == 0 || !self.preallocate_step_bytes.is_multiple_of(alignment as u64) {
             return fail(format!("preallocate_step_bytes {} must be a positive multiple of alignment", self.preallocate_step_bytes));

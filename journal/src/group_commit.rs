@@ -4,10 +4,14 @@
 //! The write loop takes queued records (up to `batch_bytes_max`), encodes one batch (a batch
 //! mark, the records, padding to the alignment), writes it at the next aligned offset and
 //! publishes `written_pos`. The sync loop fsyncs whatever is written and not yet durable,
-//! publishes `durable_pos` and completes the appends it covers. The next batch is written while
-//! the previous fsync is in flight, so with an asynchronous file both are on the device at once.
+//! publishes `durable_pos` and completes the appends it covers. Up to `writes_in_flight_max`
+//! writes and one fsync are on the device at once (with an asynchronous file), and each batch
+//! is encoded straight into the file's write buffer (`DurableFile::alloc_write_buffer`) while
+//! earlier writes are in flight.
 //!
 //! Invariants:
+//! - Writes may complete in any order but are published in file order: `written_pos` covers a
+//!   byte only when every write before it completed too.
 //! - A batch is written at an offset that no earlier write touched: batches end on an alignment
 //!   boundary and the next one starts there, so synced bytes are never rewritten (a rewrite of
 //!   a synced block could tear acknowledged data).
@@ -17,6 +21,7 @@
 //!   are durable before any record is written into it.
 //! - Any write, allocate or fsync error poisons the journal (see `error.rs`).
 
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -48,28 +53,31 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         written.and(synced)
     }
 
-    /// Takes batches and writes them, encoding the next batch while the previous write is in
-    /// flight (at most one write in flight, so writes complete and publish in file order).
+    /// Takes batches and writes them, encoding the next batch while earlier writes are in
+    /// flight. Up to `writes_in_flight_max` writes are on the device at once (so the device
+    /// never idles while a batch is encoded or a completion is published); they are published
+    /// strictly in file order, so `written_pos` only covers bytes whose writes all completed.
     async fn write_loop(&self) -> Result<(), JournalError> {
-        // The buffer of the write before the one in flight: the next batch is encoded into it.
-        let mut spare: Option<WriteBuffer> = None;
+        let writes_max = self.config.writes_in_flight_max.max(1);
+        // Buffers of finished writes: the next batch is encoded into one of them.
+        let mut spares: Vec<WriteBuffer> = Vec::new();
         let mut batch = Vec::new();
-        let mut in_flight = None;
+        let mut in_flight = VecDeque::new();
         let result = loop {
-            if in_flight.is_some() && self.state().queue.is_empty() {
-                // Nothing to encode meanwhile: finish the write so the sync loop can cover it.
-                if let Err(error) = self.finish_write(&mut in_flight, &mut spare).await {
+            if let Err(error) = self.finish_completed(&mut in_flight, &mut spares).await {
+                break Err(error);
+            }
+            if !in_flight.is_empty() && self.state().queue.is_empty() {
+                // Nothing to encode meanwhile: finish the oldest write so the sync loop can cover it.
+                if let Err(error) = self.finish_oldest(&mut in_flight, &mut spares).await {
                     break Err(error);
                 }
                 continue;
             }
             match self.wait_for_records().await {
                 Wake::Records => {}
-                Wake::Closed => break self.finish_write(&mut in_flight, &mut spare).await,
-                Wake::Poisoned(error) => {
-                    fail_batch(in_flight.take().map(|flight: InFlight<_>| flight.batch), &error);
-                    break Err(error);
-                }
+                Wake::Closed => break self.finish_all(&mut in_flight, &mut spares).await,
+                Wake::Poisoned(error) => break Err(error),
             }
             if self.config.group_wait_max_us > 0 {
                 let wait = Duration::from_micros(self.config.group_wait_max_us);
@@ -77,7 +85,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             }
             self.take_batch(&mut batch);
             if self.needs_rollover(&batch) {
-                let rolled = match self.finish_write(&mut in_flight, &mut spare).await {
+                let rolled = match self.finish_all(&mut in_flight, &mut spares).await {
                     Ok(()) => self.roll_over().await,
                     Err(error) => Err(error),
                 };
@@ -87,14 +95,14 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                     break Err(error);
                 }
             }
-            let prepared = self.prepare_batch(&batch, &mut spare).await;
-            let finished = self.finish_write(&mut in_flight, &mut spare).await;
+            let prepared = self.prepare_batch(&batch, &mut spares).await;
+            let finished = if in_flight.len() >= writes_max { self.finish_oldest(&mut in_flight, &mut spares).await } else { Ok(()) };
             let started = match (prepared, finished) {
                 (Ok(prepared), Ok(())) => self.start_write(prepared, std::mem::take(&mut batch)).await,
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
             match started {
-                Ok(flight) => in_flight = Some(flight),
+                Ok(flight) => in_flight.push_back(flight),
                 Err(error) => {
                     self.poison(&error);
                     fail_batch(Some(std::mem::take(&mut batch)), &error);
@@ -102,6 +110,12 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                 }
             }
         };
+        if let Err(error) = &result {
+            // Writes still in flight are abandoned: their records are acknowledged never.
+            for flight in in_flight.drain(..) {
+                fail_batch(Some(flight.batch), error);
+            }
+        }
         let mut state = self.state_mut();
         state.writer_done = true;
         wake_all(&mut state);
@@ -117,8 +131,8 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     }
 
     /// Encodes the batch at the next write offset (reserving its bytes) straight into a write
-    /// buffer of the file (`spare` when it is large enough), and preallocates.
-    async fn prepare_batch(&self, batch: &[Queued], spare: &mut Option<WriteBuffer>) -> Result<Prepared<D::File>, JournalError> {
+    /// buffer of the file (a spare when one is large enough), and preallocates.
+    async fn prepare_batch(&self, batch: &[Queued], spares: &mut Vec<WriteBuffer>) -> Result<Prepared<D::File>, JournalError> {
         let (file, journal_id, offset, durable_offset) = {
             let state = self.state();
             let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
@@ -129,7 +143,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             (Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
         };
         let batch_bytes = batch_bytes(offset, self.alignment_bytes, batch);
-        let mut buffer = self.write_buffer(&file, spare.take(), batch_bytes)?;
+        let mut buffer = self.write_buffer(&file, spares, batch_bytes)?;
         let layout = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer.as_mut_slice());
         let batch_end = offset + layout.batch_bytes as u64;
         self.preallocate(&file, batch_end).await?;
@@ -137,12 +151,15 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         Ok(Prepared { file, journal_id, offset, layout, buffer })
     }
 
-    /// A buffer of exactly `len_bytes` for the next batch: `spare` when its capacity allows,
-    /// else a fresh one from the file, large enough for a full batch so it can be reused.
-    fn write_buffer(&self, file: &D::File, spare: Option<WriteBuffer>, len_bytes: usize) -> Result<WriteBuffer, JournalError> {
-        let mut buffer = match spare {
-            Some(buffer) if buffer.capacity_bytes() >= len_bytes => buffer,
-            _ => {
+    /// A buffer of exactly `len_bytes` for the next batch: a spare whose capacity allows, else a
+    /// fresh one from the file, large enough for a full batch so it can be reused. Spares too
+    /// small for this batch are dropped first (glommio's registered memory is small).
+    fn write_buffer(&self, file: &D::File, spares: &mut Vec<WriteBuffer>, len_bytes: usize) -> Result<WriteBuffer, JournalError> {
+        let fitting = spares.iter().position(|buffer| buffer.capacity_bytes() >= len_bytes);
+        let mut buffer = match fitting {
+            Some(index) => spares.swap_remove(index),
+            None => {
+                spares.clear();
                 let capacity_bytes = len_bytes.max(self.config.batch_bytes_max);
                 file.alloc_write_buffer(capacity_bytes).map_err(disk_error)?
             }
@@ -166,20 +183,49 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         Ok(InFlight { future, done, batch, journal_id, batch_end: offset + layout.batch_bytes as u64, layout })
     }
 
-    /// Waits for the write in flight, if any, and publishes it: `written_pos` advances and its
-    /// records wait for the next sync. Returns its buffer to `spare`.
-    async fn finish_write<Fut>(&self, in_flight: &mut Option<InFlight<Fut>>, spare: &mut Option<WriteBuffer>) -> Result<(), JournalError>
+    /// Publishes every write at the front of `in_flight` that has already completed, without
+    /// waiting for the others.
+    async fn finish_completed<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
     where
         Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
     {
-        let Some(mut flight) = in_flight.take() else {
+        while let Some(oldest) = in_flight.front_mut() {
+            if oldest.done.is_none() {
+                oldest.done = future::poll_once(oldest.future.as_mut()).await;
+            }
+            if oldest.done.is_none() {
+                return Ok(());
+            }
+            self.finish_oldest(in_flight, spares).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for every write in flight and publishes them in order.
+    async fn finish_all<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
+    where
+        Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
+    {
+        while !in_flight.is_empty() {
+            self.finish_oldest(in_flight, spares).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest write in flight, if any, and publishes it: `written_pos` advances
+    /// and its records wait for the next sync. Returns its buffer to `spares`.
+    async fn finish_oldest<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
+    where
+        Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
+    {
+        let Some(mut flight) = in_flight.pop_front() else {
             return Ok(());
         };
         let (result, buffer) = match flight.done.take() {
             Some(done) => done,
             None => flight.future.as_mut().await,
         };
-        *spare = Some(buffer);
+        spares.push(buffer);
         if let Err(error) = result.map_err(disk_error) {
             self.poison(&error);
             fail_batch(Some(flight.batch), &error);

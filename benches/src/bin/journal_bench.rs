@@ -32,6 +32,12 @@ struct Args {
     /// sync thread). `glommio` runs the journal on one unpinned glommio executor over DmaDir.
     #[arg(long, default_value = "glommio")]
     engine: String,
+    /// Overrides the journal's `writes_in_flight_max` (A/B runs).
+    #[arg(long)]
+    writes_in_flight: Option<usize>,
+    /// Overrides the journal's `batch_bytes_max` (A/B runs; default 4 MiB).
+    #[arg(long)]
+    batch_bytes_max: Option<usize>,
     /// Writes the ceiling keeps ahead of the last completed fdatasync.
     #[arg(long, default_value_t = 4)]
     ceiling_in_flight: u64,
@@ -55,8 +61,11 @@ struct Row {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let duration = Duration::from_secs_f64(args.seconds);
+    let _ = journal_load::CONFIG_OVERRIDE.set((args.writes_in_flight, args.batch_bytes_max));
+    let config = journal_load::bench_config();
     std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
     println!("journal_bench: engine {}, dir {} ({}), {} s per measurement, {} runs", args.engine, args.dir.display(), kernel(), args.seconds, args.runs);
+    println!("journal: batch_bytes_max {} B, writes_in_flight_max {}; load average {}", config.batch_bytes_max, config.writes_in_flight_max, load_average());
     let mut rows = Vec::new();
     for run in 1..=args.runs {
         for &entry_bytes in &args.sizes {
@@ -135,6 +144,10 @@ fn print_row(row: &Row) {
         row.on_cpu_share,
         row.runqueue_share
     );
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
 }
 
 fn kernel() -> String {

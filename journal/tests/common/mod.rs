@@ -24,6 +24,7 @@ pub fn small_config() -> JournalConfig {
         alignment_bytes: 512,
         group_wait_max_us: 0,
         batch_bytes_max: 4096,
+        writes_in_flight_max: 2,
         file_bytes_max: 16 * 1024,
         preallocate_step_bytes: 4096,
         queued_bytes_max: 1 << 20,
