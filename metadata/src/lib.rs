@@ -9,6 +9,7 @@
 //! - [`zk`]: [`ZkMetadataStore`], the ZooKeeper backend (interoperable with Java BookKeeper).
 //! - [`embedded`]: [`EmbeddedMetadataStore`], a crash-safe single-file backend on redb for
 //!   standalone runs.
+//! - [`any_store`]: [`AnyMetadataStore`], the backend picked from `metadataServiceUri` at run time.
 //! - [`uri`]: parsing `metadataServiceUri`.
 //! - [`test_support`]: a real ZooKeeper server on a free loopback port, for tests of any crate.
 //!
@@ -23,6 +24,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod any_store;
 pub mod bookie_id;
 pub mod embedded;
 pub mod error;
@@ -34,6 +36,7 @@ mod tree;
 pub mod uri;
 pub mod zk;
 
+pub use any_store::AnyMetadataStore;
 pub use embedded::EmbeddedMetadataStore;
 pub use error::{MetadataError, Result};
 pub use store::{BookieSet, MetadataStore, Version};
