@@ -44,7 +44,7 @@ pub use uri::{MetadataServiceUri, UriError};
 pub use zk::{ZkMetadataStore, ZkOptions};
 
 pub use bookie_id::{BookieId, BookieIdError};
-pub use format::cookie::Cookie;
+pub use format::cookie::{Cookie, CookieMismatch};
 pub use format::instance_id::InstanceId;
 pub use format::layout::Layout;
 pub use format::ledger_metadata::{DigestType, LedgerMetadata, LedgerState, Segment};

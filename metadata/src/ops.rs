@@ -11,7 +11,7 @@ use futures::future::{select, Either};
 use types::LedgerId;
 
 use crate::error::{MetadataError, Result};
-use crate::format::ledger_path::{ledger_path, parse_ledger_path};
+use crate::format::ledger_path::{ledger_path, parse_ledger_path, LedgerPathScheme};
 use crate::store::{BookieSet, Version};
 use crate::tree::{NodeKind, Owner, Registration, Tree};
 use crate::{BookieId, BookieServiceInfo, Cookie, InstanceId, Layout, LedgerMetadata};
@@ -82,7 +82,11 @@ pub(crate) async fn init_cluster(tree: &impl Tree) -> Result<InstanceId> {
     tree.create(&root, &[], NodeKind::Persistent).await?;
     tree.create(
         &child(tree, "LAYOUT"),
-        &Layout::hierarchical().encode(),
+        &match tree.ledger_scheme() {
+            LedgerPathScheme::Hierarchical => Layout::hierarchical(),
+            LedgerPathScheme::LongHierarchical => Layout::long_hierarchical(),
+        }
+        .encode(),
         NodeKind::Persistent,
     )
     .await?;

@@ -225,3 +225,59 @@ fn unreachable_server_is_a_bounded_connection_error() {
     ));
     assert!(matches!(bad_uri, Err(MetadataError::Uri(_))));
 }
+
+#[test]
+fn null_manager_follows_the_cluster_layout() {
+    let server = ZooKeeperServer::start().unwrap();
+    futures::executor::block_on(within(60, "test", async {
+        let port = server.port();
+        let long = ZkMetadataStore::connect(
+            &format!("zk+longhierarchical://127.0.0.1:{port}/long"),
+            options(4_000),
+        )
+        .await
+        .unwrap();
+        long.init_cluster().await.unwrap();
+        long.create_ledger_metadata(5, &common::fixture_ledger_metadata())
+            .await
+            .unwrap();
+        let (layout, _) = long.client().get_data("/long/LAYOUT").await.unwrap();
+        assert_eq!(
+            layout,
+            b"2\norg.apache.bookkeeper.meta.LongHierarchicalLedgerManagerFactory:1"
+        );
+        assert!(long
+            .client()
+            .get_data("/long/000/0000/0000/0000/L0005")
+            .await
+            .is_ok());
+
+        // A `zk+null` client reads LAYOUT and uses the long paths too.
+        let null =
+            ZkMetadataStore::connect(&format!("zk+null://127.0.0.1:{port}/long"), options(4_000))
+                .await
+                .unwrap();
+        assert_eq!(null.list_ledgers().await.unwrap(), vec![5]);
+        assert_eq!(
+            null.read_ledger_metadata(5).await.unwrap().0,
+            common::fixture_ledger_metadata()
+        );
+        // On the default layout it uses the hybrid paths.
+        let short = ZkMetadataStore::connect(&server.uri("/short"), options(4_000))
+            .await
+            .unwrap();
+        short.init_cluster().await.unwrap();
+        let null =
+            ZkMetadataStore::connect(&format!("zk+null://127.0.0.1:{port}/short"), options(4_000))
+                .await
+                .unwrap();
+        null.create_ledger_metadata(5, &common::fixture_ledger_metadata())
+            .await
+            .unwrap();
+        assert!(short
+            .client()
+            .get_data("/short/00/0000/L0005")
+            .await
+            .is_ok());
+    }));
+}

@@ -100,6 +100,84 @@ impl Cookie {
     }
 }
 
+/// How a bookie's current cookie differs from the stored one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cookie field {field} does not match: stored {stored:?}, this bookie {current:?}")]
+pub struct CookieMismatch {
+    /// The differing field (`bookieHost`, `journalDir`, `ledgerDirs`, `instanceId`, `indexDirs`).
+    pub field: &'static str,
+    /// The stored value.
+    pub stored: String,
+    /// This bookie's value.
+    pub current: String,
+}
+
+impl Cookie {
+    /// Checks this bookie's cookie (`self`, built from its configuration) against a stored copy
+    /// (the metadata store's or a `VERSION` file's), as the bookie does at startup (spec §5.4):
+    /// bookie id, journal dirs, instance id and index dirs must be equal; ledger dirs must be
+    /// equal, or, with `allow_storage_expansion`, a superset of the stored ones.
+    pub fn verify(
+        &self,
+        stored: &Cookie,
+        allow_storage_expansion: bool,
+    ) -> Result<(), CookieMismatch> {
+        fn mismatch(
+            field: &'static str,
+            stored: impl std::fmt::Debug,
+            current: impl std::fmt::Debug,
+        ) -> CookieMismatch {
+            CookieMismatch {
+                field,
+                stored: format!("{stored:?}"),
+                current: format!("{current:?}"),
+            }
+        }
+        if self.bookie_id != stored.bookie_id {
+            return Err(mismatch("bookieHost", &stored.bookie_id, &self.bookie_id));
+        }
+        if self.journal_dirs != stored.journal_dirs {
+            return Err(mismatch(
+                "journalDir",
+                &stored.journal_dirs,
+                &self.journal_dirs,
+            ));
+        }
+        let ledger_dirs_ok = if allow_storage_expansion {
+            stored
+                .ledger_dirs
+                .iter()
+                .all(|dir| self.ledger_dirs.contains(dir))
+        } else {
+            self.ledger_dirs == stored.ledger_dirs
+        };
+        if !ledger_dirs_ok {
+            return Err(mismatch(
+                "ledgerDirs",
+                &stored.ledger_dirs,
+                &self.ledger_dirs,
+            ));
+        }
+        if self.instance_id != stored.instance_id {
+            return Err(mismatch(
+                "instanceId",
+                &stored.instance_id,
+                &self.instance_id,
+            ));
+        }
+        let index_dirs_ok = match (&self.index_dirs, &stored.index_dirs) {
+            (Some(current), Some(stored)) if allow_storage_expansion => {
+                stored.iter().all(|d| current.contains(d))
+            }
+            (current, stored) => current == stored,
+        };
+        if !index_dirs_ok {
+            return Err(mismatch("indexDirs", &stored.index_dirs, &self.index_dirs));
+        }
+        Ok(())
+    }
+}
+
 fn encode_dir_list(dirs: &[String]) -> String {
     let mut text = dirs.len().to_string();
     for dir in dirs {
@@ -161,6 +239,53 @@ mod tests {
         assert!(text.contains("ledgerDirs: \"2\\t/l1\\t/l 2\"\n"), "{text}");
         assert!(text.ends_with("indexDirs: \"1\\t/i1\"\n"), "{text}");
         assert_eq!(Cookie::decode(text.as_bytes()).unwrap(), cookie);
+    }
+
+    #[test]
+    fn verification_names_the_first_differing_field() {
+        let stored = fixture_cookie();
+        assert_eq!(stored.verify(&stored, false), Ok(()));
+        let moved = Cookie {
+            journal_dirs: vec!["/other".into()],
+            ..stored.clone()
+        };
+        assert_eq!(
+            moved.verify(&stored, false).unwrap_err().field,
+            "journalDir"
+        );
+        let other_cluster = Cookie {
+            instance_id: Some("x".into()),
+            ..stored.clone()
+        };
+        assert_eq!(
+            other_cluster.verify(&stored, false).unwrap_err().field,
+            "instanceId"
+        );
+        let expanded = Cookie {
+            ledger_dirs: vec!["/mnt/bk-fixture/ledgers".into(), "/new".into()],
+            ..stored.clone()
+        };
+        assert_eq!(
+            expanded.verify(&stored, false).unwrap_err().field,
+            "ledgerDirs"
+        );
+        assert_eq!(expanded.verify(&stored, true), Ok(()));
+        let shrunk = Cookie {
+            ledger_dirs: vec!["/new".into()],
+            ..stored.clone()
+        };
+        assert_eq!(
+            shrunk.verify(&stored, true).unwrap_err().field,
+            "ledgerDirs"
+        );
+        let renamed = Cookie {
+            bookie_id: "other:1".into(),
+            ..stored.clone()
+        };
+        assert_eq!(
+            renamed.verify(&stored, true).unwrap_err().field,
+            "bookieHost"
+        );
     }
 
     #[test]

@@ -33,6 +33,14 @@ impl Layout {
         }
     }
 
+    /// The layout of a cluster created with `zk+longhierarchical://`.
+    pub fn long_hierarchical() -> Self {
+        Self {
+            manager_factory_class: LONG_HIERARCHICAL_FACTORY_CLASS.into(),
+            manager_version: 1,
+        }
+    }
+
     /// Encodes the znode text.
     pub fn encode(&self) -> Vec<u8> {
         format!(

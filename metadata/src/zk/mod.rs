@@ -23,11 +23,12 @@ use types::LedgerId;
 use zookeeper_client::{Acls, Client, CreateMode, Error as ZkError};
 
 use crate::error::{MetadataError, Result};
+use crate::format::layout::LONG_HIERARCHICAL_FACTORY_CLASS;
 use crate::format::ledger_path::LedgerPathScheme;
 use crate::store::{BookieSet, MetadataStore, Version};
 use crate::tree::{Node, NodeKind, Owner, Registration, Tree, Watch};
 use crate::uri::{connect_string, LedgerManagerKind, MetadataServiceUri};
-use crate::{ops, BookieId, BookieServiceInfo, Cookie, InstanceId, LedgerMetadata};
+use crate::{ops, BookieId, BookieServiceInfo, Cookie, InstanceId, Layout, LedgerMetadata};
 
 /// BookKeeper's default `zkTimeout`.
 pub const SESSION_TIMEOUT_MS_DEFAULT: u64 = 10_000;
@@ -75,15 +76,7 @@ impl ZkMetadataStore {
                 servers,
                 root,
                 manager,
-            } => {
-                let scheme = match manager {
-                    LedgerManagerKind::LongHierarchical => LedgerPathScheme::LongHierarchical,
-                    LedgerManagerKind::Hierarchical | LedgerManagerKind::FromLayout => {
-                        LedgerPathScheme::Hierarchical
-                    }
-                };
-                Self::connect_servers(&connect_string(&servers), &root, scheme, options).await
-            }
+            } => Self::connect_with(&connect_string(&servers), &root, manager, options).await,
             MetadataServiceUri::Embedded { .. } => Err(MetadataError::InvalidArgument(format!(
                 "{uri} is not a ZooKeeper URI"
             ))),
@@ -97,7 +90,41 @@ impl ZkMetadataStore {
         scheme: LedgerPathScheme,
         options: ZkOptions,
     ) -> Result<Self> {
+        let manager = match scheme {
+            LedgerPathScheme::Hierarchical => LedgerManagerKind::Hierarchical,
+            LedgerPathScheme::LongHierarchical => LedgerManagerKind::LongHierarchical,
+        };
+        Self::connect_with(connect_string, root, manager, options).await
+    }
+
+    async fn connect_with(
+        connect_string: &str,
+        root: &str,
+        manager: LedgerManagerKind,
+        options: ZkOptions,
+    ) -> Result<Self> {
         let client = session::connect(connect_string, options.session_timeout_ms).await?;
+        let scheme = match manager {
+            LedgerManagerKind::Hierarchical => LedgerPathScheme::Hierarchical,
+            LedgerManagerKind::LongHierarchical => LedgerPathScheme::LongHierarchical,
+            // `zk+null`: the cluster's LAYOUT decides; a cluster not yet initialised gets the default.
+            LedgerManagerKind::FromLayout => {
+                let path = format!("{root}/LAYOUT");
+                match client.get_data(&path).await {
+                    Ok((data, _)) => {
+                        let layout =
+                            Layout::decode(&data).map_err(|e| MetadataError::corrupt(&path, e))?;
+                        if layout.manager_factory_class == LONG_HIERARCHICAL_FACTORY_CLASS {
+                            LedgerPathScheme::LongHierarchical
+                        } else {
+                            LedgerPathScheme::Hierarchical
+                        }
+                    }
+                    Err(ZkError::NoNode) => LedgerPathScheme::Hierarchical,
+                    Err(e) => return Err(zk_error(&path, e)),
+                }
+            }
+        };
         let state_watcher = client.state_watcher();
         let (shutdown, shutdown_signal) = futures::channel::oneshot::channel();
         let inner = Arc::new(Inner {
