@@ -9,12 +9,14 @@
 //! Invariants kept by [`LedgerMetadata::validate`]: 1 <= Qa <= Qw <= E, ensembles non-empty,
 //! ascending by first entry id starting at 0, each with exactly E bookies, and a closed ledger's
 //! last entry id is >= -1.
-//! V1 and V2 (text) bodies are recognised and rejected as unsupported (not written since 4.9).
+//! V2 bodies (protobuf text format, written by 4.2-4.8) are read too; V1 (line format, pre-4.2)
+//! is rejected as unsupported. Writers always write V3.
 
 use bytes::Bytes;
 use prost::Message;
 
 use super::pb::{ledger_metadata_format as lmf, LedgerMetadataFormat};
+use super::text_format::{parse_message, TextValue};
 use super::FormatError;
 use crate::bookie_id::BookieId;
 
@@ -210,6 +212,9 @@ impl LedgerMetadata {
         let version: u32 = version_text.parse().map_err(|_| {
             FormatError::BadHeader(format!("format version {version_text:?} is not a number"))
         })?;
+        if version == 2 {
+            return Self::from_message(v2_message(&rest[newline + 1..])?);
+        }
         if version != FORMAT_VERSION {
             return Err(FormatError::UnsupportedVersion(format!(
                 "ledger metadata V{version}"
@@ -292,6 +297,117 @@ impl LedgerMetadata {
         };
         metadata.validate()?;
         Ok(metadata)
+    }
+}
+
+/// Reads a V2 body: protobuf text format of `LedgerMetadataFormat` (written by BookKeeper
+/// 4.2-4.8 and by later clients configured with `ledgerMetadataVersion=2`).
+fn v2_message(body: &[u8]) -> Result<LedgerMetadataFormat, FormatError> {
+    let mut message = LedgerMetadataFormat::default();
+    for (name, value) in parse_message(body)? {
+        match name.as_str() {
+            "quorumSize" => message.quorum_size = Some(number("quorumSize", &value)?),
+            "ensembleSize" => message.ensemble_size = Some(number("ensembleSize", &value)?),
+            "length" => message.length = Some(number("length", &value)?),
+            "lastEntryId" => message.last_entry_id = Some(number("lastEntryId", &value)?),
+            "state" => {
+                let state = enum_value("state", &value, lmf::State::from_str_name)?;
+                message.state = Some(state as i32);
+            }
+            "segment" => {
+                let mut segment = lmf::Segment::default();
+                for (name, value) in sub_message("segment", value)? {
+                    match name.as_str() {
+                        "ensembleMember" => {
+                            segment.ensemble_member.push(text("ensembleMember", value)?)
+                        }
+                        "firstEntryId" => {
+                            segment.first_entry_id = Some(number("firstEntryId", &value)?)
+                        }
+                        _ => {
+                            return Err(FormatError::bad_field(
+                                "segment",
+                                format!("unknown field {name:?}"),
+                            ))
+                        }
+                    }
+                }
+                message.segment.push(segment);
+            }
+            "digestType" => {
+                let digest = enum_value("digestType", &value, lmf::DigestType::from_str_name)?;
+                message.digest_type = Some(digest as i32);
+            }
+            "password" => message.password = Some(Bytes::from(quoted("password", value)?)),
+            "ackQuorumSize" => message.ack_quorum_size = Some(number("ackQuorumSize", &value)?),
+            "ctime" => message.ctime = Some(number("ctime", &value)?),
+            "customMetadata" => {
+                let mut entry = lmf::CMetadataMapEntry::default();
+                for (name, value) in sub_message("customMetadata", value)? {
+                    match name.as_str() {
+                        "key" => entry.key = Some(text("key", value)?),
+                        "value" => entry.value = Some(Bytes::from(quoted("value", value)?)),
+                        _ => {
+                            return Err(FormatError::bad_field(
+                                "customMetadata",
+                                format!("unknown field {name:?}"),
+                            ))
+                        }
+                    }
+                }
+                message.custom_metadata.push(entry);
+            }
+            "cToken" => message.c_token = Some(number("cToken", &value)?),
+            _ => {
+                return Err(FormatError::bad_field(
+                    "LedgerMetadataFormat",
+                    format!("unknown field {name:?}"),
+                ))
+            }
+        }
+    }
+    Ok(message)
+}
+
+fn number<T: std::str::FromStr>(field: &'static str, value: &TextValue) -> Result<T, FormatError> {
+    match value {
+        TextValue::Token(token) => token.parse().map_err(|_| {
+            FormatError::bad_field(field, format!("{token:?} is not a number in range"))
+        }),
+        _ => Err(FormatError::bad_field(field, "expected a number")),
+    }
+}
+
+fn enum_value<T>(
+    field: &'static str,
+    value: &TextValue,
+    from_name: fn(&str) -> Option<T>,
+) -> Result<T, FormatError> {
+    match value {
+        TextValue::Token(token) => from_name(token)
+            .ok_or_else(|| FormatError::bad_field(field, format!("unknown value {token:?}"))),
+        _ => Err(FormatError::bad_field(field, "expected an enum name")),
+    }
+}
+
+fn quoted(field: &'static str, value: TextValue) -> Result<Vec<u8>, FormatError> {
+    match value {
+        TextValue::Quoted(bytes) => Ok(bytes),
+        _ => Err(FormatError::bad_field(field, "expected a quoted string")),
+    }
+}
+
+fn text(field: &'static str, value: TextValue) -> Result<String, FormatError> {
+    String::from_utf8(quoted(field, value)?).map_err(|_| FormatError::NotUtf8)
+}
+
+fn sub_message(
+    field: &'static str,
+    value: TextValue,
+) -> Result<Vec<(String, TextValue)>, FormatError> {
+    match value {
+        TextValue::Message(fields) => Ok(fields),
+        _ => Err(FormatError::bad_field(field, "expected a message")),
     }
 }
 
@@ -379,6 +495,30 @@ mod tests {
     }
 
     #[test]
+    fn v2_text_format_decodes_to_the_same_metadata() {
+        // What Java's TextFormat.printToString writes for fixture ledger 0 (V2, 4.2-4.8 writers).
+        let v2 = "BookieMetadataFormatVersion\t2\nquorumSize: 1\nensembleSize: 1\nlength: 70\nlastEntryId: 9\n\
+                  state: CLOSED\nsegment {\n  ensembleMember: \"127.0.0.1:3181\"\n  firstEntryId: 0\n}\n\
+                  digestType: CRC32C\npassword: \"fixture-pw\"\nackQuorumSize: 1\ncToken: 0\n";
+        let metadata = LedgerMetadata::decode(v2.as_bytes()).unwrap();
+        assert_eq!(metadata, closed(DigestType::Crc32c));
+        // Re-encoding writes V3: the fixture bytes.
+        assert_eq!(metadata.encode(), fixture("ledgers__00__0000__L0000.bin"));
+        let with_custom =
+            "BookieMetadataFormatVersion\t2\nquorumSize: 1\nensembleSize: 1\nlength: 0\n\
+                           state: OPEN\nsegment { ensembleMember: \"b:1\" firstEntryId: 0 }\n\
+                           customMetadata { key: \"k\" value: \"\\001v\" }\nctime: 5\n";
+        let metadata = LedgerMetadata::decode(with_custom.as_bytes()).unwrap();
+        assert_eq!(metadata.last_entry_id, -1);
+        assert_eq!(
+            metadata.custom_metadata,
+            vec![("k".to_owned(), Bytes::from_static(b"\x01v"))]
+        );
+        assert_eq!(metadata.ctime_ms, Some(5));
+        assert_eq!(metadata.password, None);
+    }
+
+    #[test]
     fn absent_ack_quorum_means_write_quorum() {
         let metadata = LedgerMetadata {
             ack_quorum_size: None,
@@ -404,11 +544,31 @@ mod tests {
             bad[index] ^= 0xff;
             let _ = LedgerMetadata::decode(&bad);
         }
-        let v2 = b"BookieMetadataFormatVersion\t2\nquorumSize: 1\n";
+        let v1 = b"BookieMetadataFormatVersion\t1\n1\n1\n0\n";
         assert!(matches!(
-            LedgerMetadata::decode(v2),
+            LedgerMetadata::decode(v1),
             Err(FormatError::UnsupportedVersion(_))
         ));
+        let v2_missing_state = b"BookieMetadataFormatVersion\t2\nquorumSize: 1\n";
+        assert!(matches!(
+            LedgerMetadata::decode(v2_missing_state),
+            Err(FormatError::MissingField(_))
+        ));
+        for bad_v2 in [
+            &b"quorumSize: x"[..],
+            b"state: OPENED",
+            b"segment: 1",
+            b"password: 3",
+            b"foo: 1",
+        ] {
+            let mut bytes = b"BookieMetadataFormatVersion\t2\n".to_vec();
+            bytes.extend_from_slice(bad_v2);
+            assert!(
+                LedgerMetadata::decode(&bytes).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad_v2)
+            );
+        }
     }
 
     #[test]

@@ -39,34 +39,112 @@ pub(crate) fn write_string_field(out: &mut String, name: &str, value: &str) {
     out.push_str("\"\n");
 }
 
+/// A field value in text format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TextValue {
+    /// A quoted string (its bytes, escapes resolved).
+    Quoted(Vec<u8>),
+    /// An unquoted scalar: a number, `true`/`false` or an enum name.
+    Token(String),
+    /// A nested message (`name { ... }`).
+    Message(Vec<(String, TextValue)>),
+}
+
+/// Nesting limit for messages, so hostile input cannot exhaust the stack.
+const DEPTH_MAX: usize = 8;
+
 /// Parses `text` as a sequence of `name: "string"` fields, in the order they appear.
 pub(crate) fn parse_string_fields(text: &[u8]) -> Result<Vec<(String, String)>, FormatError> {
     let mut parser = Parser { text, offset: 0 };
-    let mut fields = Vec::new();
-    loop {
-        parser.skip_whitespace();
-        if parser.offset >= text.len() {
-            return Ok(fields);
+    let fields = parser.message(0, None)?;
+    fields
+        .into_iter()
+        .map(|(name, value)| match value {
+            TextValue::Quoted(bytes) => Ok((
+                name,
+                String::from_utf8(bytes).map_err(|_| FormatError::NotUtf8)?,
+            )),
+            _ => Err(FormatError::bad_field(
+                "text format",
+                format!("field {name:?} is not a quoted string"),
+            )),
+        })
+        .collect()
+}
+
+/// Parses `text` as a text-format message with scalar, string and nested message fields.
+pub(crate) fn parse_message(text: &[u8]) -> Result<Vec<(String, TextValue)>, FormatError> {
+    Parser { text, offset: 0 }.message(0, None)
+}
+
+impl Parser<'_> {
+    fn message(
+        &mut self,
+        depth: usize,
+        close: Option<u8>,
+    ) -> Result<Vec<(String, TextValue)>, FormatError> {
+        if depth > DEPTH_MAX {
+            return Err(self.error("messages nested too deeply"));
         }
-        let name = parser.identifier()?;
-        parser.skip_whitespace();
-        if !parser.eat(b':') {
-            return Err(parser.error("expected ':' after the field name"));
-        }
-        parser.skip_whitespace();
-        let mut value = parser.quoted()?;
+        let mut fields = Vec::new();
         loop {
-            parser.skip_whitespace();
-            match parser.peek() {
-                Some(b'"') | Some(b'\'') => value.extend(parser.quoted()?),
-                _ => break,
+            self.skip_whitespace();
+            match (self.peek(), close) {
+                (None, None) => return Ok(fields),
+                (None, Some(_)) => return Err(self.error("unterminated message")),
+                (Some(b), Some(c)) if b == c => {
+                    self.offset += 1;
+                    return Ok(fields);
+                }
+                _ => {}
+            }
+            let name = self.identifier()?;
+            self.skip_whitespace();
+            let has_colon = self.eat(b':');
+            self.skip_whitespace();
+            let value = match self.peek() {
+                Some(b'{') => {
+                    self.offset += 1;
+                    TextValue::Message(self.message(depth + 1, Some(b'}'))?)
+                }
+                Some(b'<') => {
+                    self.offset += 1;
+                    TextValue::Message(self.message(depth + 1, Some(b'>'))?)
+                }
+                _ if !has_colon => return Err(self.error("expected ':' after the field name")),
+                Some(b'"') | Some(b'\'') => {
+                    let mut value = self.quoted()?;
+                    loop {
+                        self.skip_whitespace();
+                        match self.peek() {
+                            Some(b'"') | Some(b'\'') => value.extend(self.quoted()?),
+                            _ => break,
+                        }
+                    }
+                    TextValue::Quoted(value)
+                }
+                _ => TextValue::Token(self.token()?),
+            };
+            fields.push((name, value));
+            // Java's parser also accepts an optional ';' or ',' separator.
+            self.skip_whitespace();
+            let _ = self.eat(b';') || self.eat(b',');
+        }
+    }
+
+    fn token(&mut self) -> Result<String, FormatError> {
+        let start = self.offset;
+        while let Some(byte) = self.peek() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'+' | b'.') {
+                self.offset += 1;
+            } else {
+                break;
             }
         }
-        let value = String::from_utf8(value).map_err(|_| FormatError::NotUtf8)?;
-        fields.push((name, value));
-        // Java's parser also accepts an optional ';' or ',' separator.
-        parser.skip_whitespace();
-        let _ = parser.eat(b';') || parser.eat(b',');
+        if start == self.offset {
+            return Err(self.error("expected a value"));
+        }
+        Ok(String::from_utf8_lossy(&self.text[start..self.offset]).into_owned())
     }
 }
 
@@ -232,10 +310,31 @@ mod tests {
     }
 
     #[test]
+    fn nested_messages_and_tokens_parse() {
+        let fields =
+            parse_message(b"a: -1\nb: OPEN\nseg {\n  m: \"x\"\n  n: 0\n}\nc < d: 1 >").unwrap();
+        assert_eq!(fields[0], ("a".into(), TextValue::Token("-1".into())));
+        assert_eq!(fields[1], ("b".into(), TextValue::Token("OPEN".into())));
+        assert_eq!(
+            fields[2],
+            (
+                "seg".into(),
+                TextValue::Message(vec![
+                    ("m".into(), TextValue::Quoted(b"x".to_vec())),
+                    ("n".into(), TextValue::Token("0".into()))
+                ])
+            )
+        );
+        assert!(matches!(&fields[3].1, TextValue::Message(inner) if inner.len() == 1));
+        assert!(parse_message(&b"a {".repeat(100)).is_err());
+        assert!(parse_message(b"a { b: 1").is_err());
+        assert!(parse_string_fields(b"a: 1").is_err());
+    }
+
+    #[test]
     fn malformed_text_is_an_error_with_an_offset() {
         for bad in [
             &b"a \"x\""[..],
-            b"a: x",
             b"a: \"x",
             b"a: \"\\q\"",
             b": \"x\"",
