@@ -4,6 +4,7 @@
 //! [`server`] (protocol-neutral request handling: decode, execute on a shard, encode; read-only
 //! state, metrics, admin handlers), [`runtime`] (the only module naming glommio: one executor
 //! per core, each owning a [`StorageShard`], listeners, cross-core routing, periodic tasks),
+//! [`registration`] (cookies and registration in ZooKeeper through the `metadata` crate),
 //! [`storage_shard`], [`checkpoint`] and [`mark`] (the durable core of one shard).
 //! `docs/notes/bookie-architecture.md` describes the threading model and request flow.
 
@@ -12,6 +13,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod mark;
+pub mod registration;
 pub mod runtime;
 pub mod server;
 pub mod storage_shard;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bookie::config::sample::sample_toml;
+use bookie::registration::Registrar;
 use bookie::runtime::{start, RunningBookie};
 use bookie::Config;
 use clap::{Parser, Subcommand};
@@ -39,6 +40,21 @@ enum Command {
         #[arg(long, default_value = "standalone-data")]
         data_dir: PathBuf,
     },
+    /// Creates the cluster's metadata (BookKeeper's `initnewcluster`).
+    InitCluster {
+        /// The metadata service, e.g. zk+hierarchical://127.0.0.1:2181/ledgers.
+        #[arg(long)]
+        metadata_service_uri: String,
+    },
+    /// Deletes every ledger, cookie and registration and initialises the cluster anew.
+    Format {
+        /// The metadata service.
+        #[arg(long)]
+        metadata_service_uri: String,
+        /// Really do it (without it, only says what would happen).
+        #[arg(long)]
+        force: bool,
+    },
     /// Configuration helpers.
     Config {
         /// Prints the sample configuration with every key and its default.
@@ -56,6 +72,18 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Run) {
         Command::Run => run(&cli.config, &cli.sets),
         Command::Standalone { bookies, base_port, data_dir } => standalone(&cli.sets, bookies, base_port, &data_dir),
+        Command::InitCluster { metadata_service_uri } => bookie::registration::init_cluster(&metadata_service_uri)
+            .map(|instance_id| println!("cluster initialised at {metadata_service_uri}, instance id {instance_id}"))
+            .map_err(|error| error.to_string()),
+        Command::Format { metadata_service_uri, force } => {
+            if force {
+                bookie::registration::format_cluster(&metadata_service_uri)
+                    .map(|instance_id| println!("cluster at {metadata_service_uri} formatted, new instance id {instance_id}"))
+                    .map_err(|error| error.to_string())
+            } else {
+                Err(format!("would delete every ledger, cookie and registration at {metadata_service_uri}; add --force to do it"))
+            }
+        }
         Command::Config { print_default } => {
             if print_default {
                 print!("{}", sample_toml());
@@ -77,12 +105,15 @@ fn main() -> ExitCode {
 
 fn started(config: Config) -> Result<RunningBookie, String> {
     let port = config.bookie_port;
-    let metadata = config.metadata_service_uri.clone();
-    let bookie = start(config).map_err(|error| error.to_string())?;
-    if metadata.is_empty() {
+    let registrar = if config.metadata_service_uri.is_empty() {
         tracing::warn!("metadata_service_uri is empty: the bookie is not registered anywhere (clients must be given its address)");
+        None
     } else {
-        tracing::warn!(%metadata, "registration with a metadata service is not implemented yet in this build: the bookie is not registered");
+        Some(Registrar::connect_and_check(&config).map_err(|error| error.to_string())?)
+    };
+    let bookie = start(config).map_err(|error| error.to_string())?;
+    if let Some(registrar) = registrar {
+        registrar.register_and_follow(std::sync::Arc::clone(&bookie.state)).map_err(|error| error.to_string())?;
     }
     tracing::info!(bookie_id = %bookie.bookie_id, port, cores = bookie.cores, "bookie ready");
     Ok(bookie)

@@ -97,6 +97,8 @@ pub struct RunningBookie {
     pub bookie_id: String,
     /// Number of cores serving.
     pub cores: usize,
+    /// The read-only state (followed by the registration).
+    pub state: Arc<BookieState>,
 }
 
 impl RunningBookie {
@@ -169,7 +171,7 @@ pub fn start(config: Config) -> Result<RunningBookie, StartError> {
             Err(_) => return Err(StartError::Core { core: usize::MAX, message: "an executor stopped during startup".to_owned() }),
         }
     }
-    Ok(RunningBookie { handles, bookie_id: config.bookie_id(), cores })
+    Ok(RunningBookie { handles, bookie_id: config.bookie_id(), cores, state })
 }
 
 fn dir_error(path: &Path, message: impl ToString) -> StartError {
