@@ -110,10 +110,15 @@ fn histogram_text(out: &mut String, name: &str, success: bool, histograms: &[&Hi
     let _ = writeln!(out, "{name}_count{{success=\"{success}\"}} {cumulative}");
 }
 
+/// Picks one op-stats pair out of a core's metrics.
+type OpStatsOf = fn(&CoreMetrics) -> &OpStats;
+/// Picks one counter out of a core's metrics.
+type CounterOf = fn(&CoreMetrics) -> &AtomicU64;
+
 /// The Prometheus text exposition of all cores' metrics.
 pub fn prometheus_text(cores: &[std::sync::Arc<CoreMetrics>], writable: bool) -> String {
     let mut out = String::new();
-    let ops: [(&str, fn(&CoreMetrics) -> &OpStats); 4] = [
+    let ops: [(&str, OpStatsOf); 4] = [
         ("bookkeeper_server_ADD_ENTRY_REQUEST", |core| &core.add_request),
         ("bookkeeper_server_READ_ENTRY_REQUEST", |core| &core.read_request),
         ("bookie_ADD_ENTRY", |core| &core.add_entry),
@@ -126,7 +131,7 @@ pub fn prometheus_text(cores: &[std::sync::Arc<CoreMetrics>], writable: bool) ->
         let failure: Vec<&Histogram> = cores.iter().map(|core| &stats(core).failure).collect();
         histogram_text(&mut out, name, false, &failure);
     }
-    let counters: [(&str, fn(&CoreMetrics) -> &AtomicU64); 5] = [
+    let counters: [(&str, CounterOf); 5] = [
         ("bookie_journal_JOURNAL_SYNC_count", |core| &core.journal_syncs),
         ("bookie_journal_JOURNAL_FLUSH_count", |core| &core.journal_batches),
         ("bookie_journal_JOURNAL_WRITE_BYTES", |core| &core.journal_bytes_written),
