@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use metadata::test_support::ZooKeeperServer;
 use metadata::{
-    BookieId, DigestType, EmbeddedMetadataStore, LedgerMetadata, LedgerPathScheme, LedgerState, MetadataStore,
-    Segment, ZkMetadataStore, ZkOptions,
+    BookieId, DigestType, EmbeddedMetadataStore, LedgerMetadata, LedgerPathScheme, LedgerState,
+    MetadataStore, Segment, ZkMetadataStore, ZkOptions,
 };
 
 fn metadata() -> anyhow::Result<LedgerMetadata> {
@@ -23,7 +23,10 @@ fn metadata() -> anyhow::Result<LedgerMetadata> {
         length_bytes: 0,
         last_entry_id: -1,
         state: LedgerState::Open,
-        ensembles: vec![Segment { first_entry_id: 0, bookies }],
+        ensembles: vec![Segment {
+            first_entry_id: 0,
+            bookies,
+        }],
         digest_type: Some(DigestType::Crc32c),
         password: Some(bytes::Bytes::from_static(b"pw")),
         ctime_ms: None,
@@ -49,10 +52,17 @@ async fn measure(name: &str, store: &impl MetadataStore, operations: i64) -> any
         store.read_ledger_metadata(ledger).await?;
     }
     report("read_ledger_metadata", started);
-    let closed = LedgerMetadata { state: LedgerState::Closed, last_entry_id: 10, length_bytes: 100, ..metadata };
+    let closed = LedgerMetadata {
+        state: LedgerState::Closed,
+        last_entry_id: 10,
+        length_bytes: 100,
+        ..metadata
+    };
     let started = Instant::now();
     for ledger in 0..operations {
-        store.write_ledger_metadata(ledger, &closed, metadata::Version(0)).await?;
+        store
+            .write_ledger_metadata(ledger, &closed, metadata::Version(0))
+            .await?;
     }
     report("write_ledger_metadata", started);
     let started = Instant::now();
@@ -64,7 +74,11 @@ async fn measure(name: &str, store: &impl MetadataStore, operations: i64) -> any
 }
 
 fn main() -> anyhow::Result<()> {
-    let operations: i64 = std::env::args().nth(1).map(|n| n.parse()).transpose()?.unwrap_or(500);
+    let operations: i64 = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(500);
     let server = ZooKeeperServer::start()?;
     let dir = tempfile::tempdir()?;
     futures::executor::block_on(async {

@@ -385,11 +385,75 @@ pub(crate) async fn list_ledgers(tree: &impl Tree) -> Result<Vec<LedgerId>> {
     Ok(ids)
 }
 
+/// Bound on the retries of the long generator (each retry follows a concurrent HOB creation).
+const LONG_ID_ATTEMPTS_MAX: usize = 16;
+
+/// Generates a ledger id as BookKeeper's hierarchical manager does (spec §5.7): a sequence
+/// number under `idgen` while below `i32::MAX`; once that overflows, `idgen-long` exists and ids
+/// are `(high << 32) | low`, with `high` the largest `HOB-<10 digits>` child of `idgen-long` and
+/// `low` a sequence under it; when `low` overflows, the next `HOB-` directory is created.
 pub(crate) async fn generate_ledger_id(tree: &impl Tree) -> Result<LedgerId> {
-    let prefix = child(tree, "idgen/ID-");
-    let (created, _) = tree
+    let long_dir = child(tree, "idgen-long");
+    let long_started = match tree.get(&long_dir).await {
+        Ok(_) => true,
+        Err(MetadataError::NotFound { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    if !long_started {
+        if let Some(id) = sequence_id(tree, &child(tree, "idgen")).await? {
+            return Ok(id);
+        }
+        // 31-bit ids are exhausted: switch the cluster to 63-bit ids.
+        create_if_absent(tree, &long_dir).await?;
+    }
+    for _ in 0..LONG_ID_ATTEMPTS_MAX {
+        let highest = tree
+            .children(&long_dir)
+            .await?
+            .iter()
+            .filter_map(|name| name.strip_prefix("HOB-")?.parse::<i64>().ok())
+            .filter(|high| (0..=i64::from(i32::MAX)).contains(high))
+            .max();
+        let Some(high) = highest else {
+            create_if_absent(tree, &format!("{long_dir}/HOB-{:010}", 1)).await?;
+            continue;
+        };
+        match sequence_id(tree, &format!("{long_dir}/HOB-{high:010}")).await? {
+            Some(low) => return Ok((high << 32) | low),
+            None => create_if_absent(tree, &format!("{long_dir}/HOB-{:010}", high + 1)).await?,
+        }
+    }
+    Err(MetadataError::Timeout {
+        what: format!("a long ledger id under {long_dir} ({LONG_ID_ATTEMPTS_MAX} attempts)"),
+        waited_ms: 0,
+    })
+}
+
+async fn create_if_absent(tree: &impl Tree, path: &str) -> Result<()> {
+    create_parents(tree, path).await?;
+    match tree.create(path, &[], NodeKind::Persistent).await {
+        Ok(_) | Err(MetadataError::Exists { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A sequence number from an ephemeral-sequential `<dir>/ID-` node (deleted at once), or
+/// `None` once the sequence has reached `i32::MAX`.
+async fn sequence_id(tree: &impl Tree, dir: &str) -> Result<Option<LedgerId>> {
+    let prefix = format!("{dir}/ID-");
+    let created = match tree
         .create(&prefix, &[], NodeKind::EphemeralSequential)
-        .await?;
+        .await
+    {
+        Ok((created, _)) => created,
+        Err(MetadataError::NotFound { .. }) => {
+            create_if_absent(tree, dir).await?;
+            tree.create(&prefix, &[], NodeKind::EphemeralSequential)
+                .await?
+                .0
+        }
+        Err(e) => return Err(e),
+    };
     // The znode only carries the sequence number; delete it at once, as BookKeeper does.
     if let Err(e) = tree.delete(&created, None).await {
         tracing::warn!(path = %created, error = %e, "could not delete the id-generation node");
@@ -401,10 +465,5 @@ pub(crate) async fn generate_ledger_id(tree: &impl Tree) -> Result<LedgerId> {
             crate::FormatError::bad_field("sequence", format!("{digits:?} is not a number")),
         )
     })?;
-    if id >= LedgerId::from(i32::MAX) {
-        return Err(MetadataError::Unsupported(format!(
-            "ledger id {id} reached i32::MAX; the idgen-long generator is not implemented"
-        )));
-    }
-    Ok(id)
+    Ok((id < LedgerId::from(i32::MAX)).then_some(id))
 }

@@ -281,3 +281,49 @@ fn null_manager_follows_the_cluster_layout() {
             .is_ok());
     }));
 }
+
+#[test]
+fn long_ids_come_from_the_highest_hob_directory() {
+    let server = ZooKeeperServer::start().unwrap();
+    futures::executor::block_on(within(60, "test", async {
+        let store = store(&server, "/ledgers", options(4_000)).await;
+        store.init_cluster().await.unwrap();
+        assert_eq!(store.generate_ledger_id().await.unwrap(), 0);
+        // A cluster that has moved to 63-bit ids (as after 2^31 - 1 ledgers): idgen-long exists.
+        let acl = CreateMode::Persistent.with_acls(Acls::anyone_all());
+        store
+            .client()
+            .create("/ledgers/idgen-long", b"", &acl)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.generate_ledger_id().await.unwrap(),
+            1 << 32,
+            "first HOB is 1"
+        );
+        assert!(store
+            .client()
+            .get_data("/ledgers/idgen-long/HOB-0000000001")
+            .await
+            .is_ok());
+        store
+            .client()
+            .create("/ledgers/idgen-long/HOB-0000000005", b"", &acl)
+            .await
+            .unwrap();
+        let first = store.generate_ledger_id().await.unwrap();
+        let second = store.generate_ledger_id().await.unwrap();
+        assert_eq!((first, second), ((5 << 32), (5 << 32) | 1));
+        // Such ids live under long paths and are listed like any other.
+        store
+            .create_ledger_metadata(second, &common::fixture_ledger_metadata())
+            .await
+            .unwrap();
+        assert!(store
+            .client()
+            .get_data("/ledgers/000/0000/0214/7483/L6481")
+            .await
+            .is_ok());
+        assert_eq!(store.list_ledgers().await.unwrap(), vec![second]);
+    }));
+}
