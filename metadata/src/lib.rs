@@ -4,7 +4,7 @@
 //! metadata service: the cluster's `LAYOUT` and `INSTANCEID`, cookies, bookie registrations,
 //! ledger metadata and ledger id generation.
 //!
-//! - [`format`]: the bytes of every znode, pure functions, fixture-checked against 4.16.7.
+//! - [`format`](mod@format): the bytes of every znode, pure functions, fixture-checked against 4.16.7.
 //! - [`store`]: the async [`MetadataStore`] trait and its typed [`MetadataError`].
 //! - [`zk`]: [`ZkMetadataStore`], the ZooKeeper backend (interoperable with Java BookKeeper).
 //! - [`embedded`]: [`EmbeddedMetadataStore`], a crash-safe single-file backend on redb for

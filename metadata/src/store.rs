@@ -83,7 +83,8 @@ pub trait MetadataStore: Send + Sync {
 
     /// Waits until the registered bookies differ from `known`, then returns the new set.
     /// Level-triggered: returns at once if they differ already, so no change is missed between
-    /// calls. Unbounded; wrap it in a timeout where needed.
+    /// calls. Unbounded; wrap it in a timeout where needed. If the session expires meanwhile it
+    /// returns `SessionExpired`; the store renews its session, so calling again works.
     fn wait_bookies_changed(
         &self,
         known: &BookieSet,
