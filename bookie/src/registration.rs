@@ -81,8 +81,8 @@ pub enum RegistrationError {
 }
 
 /// A connection to the metadata service, after a successful cookie check.
-pub struct Registrar {
-    store: ZkMetadataStore,
+pub struct Registrar<M: MetadataStore + 'static = ZkMetadataStore> {
+    store: M,
     uri: String,
     bookie_id: BookieId,
     info: BookieServiceInfo,
@@ -92,15 +92,25 @@ fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     futures::executor::block_on(future)
 }
 
-impl Registrar {
-    /// Connects to `config.metadata_service_uri` and checks (or, for a new bookie, writes) the
-    /// cookies. Blocking.
+impl Registrar<ZkMetadataStore> {
+    /// Connects to `config.metadata_service_uri` (ZooKeeper) and checks (or, for a new bookie,
+    /// writes) the cookies. Blocking.
     pub fn connect_and_check(config: &Config) -> Result<Self, RegistrationError> {
         let uri = config.metadata_service_uri.clone();
+        let store = block_on(ZkMetadataStore::connect(&uri, ZkOptions::default()))
+            .map_err(|error| RegistrationError::Metadata { uri: uri.clone(), error })?;
+        Registrar::check(store, &uri, config)
+    }
+}
+
+impl<M: MetadataStore + 'static> Registrar<M> {
+    /// Checks (or, for a new bookie, writes) the cookies in `store`, named `uri` in errors.
+    /// Blocking.
+    pub fn check(store: M, uri: &str, config: &Config) -> Result<Self, RegistrationError> {
+        let uri = uri.to_owned();
         let metadata = |error| RegistrationError::Metadata { uri: uri.clone(), error };
         let id = config.bookie_id();
         let bookie_id = BookieId::parse(&id).map_err(|error| RegistrationError::BadBookieId { id: id.clone(), message: error.to_string() })?;
-        let store = block_on(ZkMetadataStore::connect(&uri, ZkOptions::default())).map_err(metadata)?;
         let instance_id = match block_on(store.instance_id()) {
             Ok(instance_id) => instance_id,
             Err(MetadataError::NotFound { .. }) => return Err(RegistrationError::NotInitialised { uri }),

@@ -9,6 +9,7 @@ use bookie::config::sample::sample_toml;
 use bookie::registration::Registrar;
 use bookie::runtime::{start, RunningBookie};
 use bookie::Config;
+use metadata::{EmbeddedMetadataStore, MetadataStore};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Run) {
@@ -104,13 +106,17 @@ fn main() -> ExitCode {
 }
 
 fn started(config: Config) -> Result<RunningBookie, String> {
-    let port = config.bookie_port;
     let registrar = if config.metadata_service_uri.is_empty() {
         tracing::warn!("metadata_service_uri is empty: the bookie is not registered anywhere (clients must be given its address)");
         None
     } else {
         Some(Registrar::connect_and_check(&config).map_err(|error| error.to_string())?)
     };
+    started_with(config, registrar)
+}
+
+fn started_with<M: MetadataStore + 'static>(config: Config, registrar: Option<Registrar<M>>) -> Result<RunningBookie, String> {
+    let port = config.bookie_port;
     let bookie = start(config).map_err(|error| error.to_string())?;
     if let Some(registrar) = registrar {
         registrar.register_and_follow(std::sync::Arc::clone(&bookie.state)).map_err(|error| error.to_string())?;
@@ -125,7 +131,23 @@ fn run(config: &Option<PathBuf>, sets: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The embedded metadata store of a standalone cluster, initialised on first use.
+fn embedded_store(data_dir: &std::path::Path) -> Result<(EmbeddedMetadataStore, String), String> {
+    std::fs::create_dir_all(data_dir).map_err(|error| format!("cannot create {}: {error}", data_dir.display()))?;
+    let path = data_dir.join("metadata.redb");
+    let store = EmbeddedMetadataStore::open(&path, "/ledgers").map_err(|error| format!("metadata store {}: {error}", path.display()))?;
+    match futures::executor::block_on(store.instance_id()) {
+        Ok(_) => {}
+        Err(metadata::MetadataError::NotFound { .. }) => {
+            futures::executor::block_on(store.init_cluster()).map_err(|error| format!("initialising {}: {error}", path.display()))?;
+        }
+        Err(error) => return Err(format!("metadata store {}: {error}", path.display())),
+    }
+    Ok((store, format!("embedded store {}", path.display())))
+}
+
 fn standalone(sets: &[String], bookies: u16, base_port: u16, data_dir: &std::path::Path) -> Result<(), String> {
+    let (store, store_name) = embedded_store(data_dir)?;
     let mut running = Vec::new();
     for index in 0..bookies {
         let root = data_dir.join(format!("bookie-{index}"));
@@ -144,9 +166,11 @@ fn standalone(sets: &[String], bookies: u16, base_port: u16, data_dir: &std::pat
         ];
         all_sets.extend(sets.iter().cloned());
         let config = Config::load(None, &all_sets).map_err(|error| error.to_string())?;
-        running.push(started(config)?);
+        let registrar = Registrar::check(store.new_session(), &store_name, &config).map_err(|error| error.to_string())?;
+        running.push(started_with(config, Some(registrar))?);
     }
-    tracing::info!(bookies, base_port, "standalone cluster ready on 127.0.0.1 (no metadata registration in this build)");
+    let registered = futures::executor::block_on(store.list_bookies()).map_err(|error| error.to_string())?;
+    tracing::info!(bookies, base_port, writable = registered.writable.len(), %store_name, "standalone cluster ready on 127.0.0.1");
     for bookie in running {
         bookie.wait();
     }
