@@ -13,7 +13,11 @@ impl AlignedBytes {
     pub fn new(len_bytes: usize, alignment_bytes: usize, fill: u8) -> Self {
         let storage = vec![fill; len_bytes + alignment_bytes];
         let start = storage.as_ptr().align_offset(alignment_bytes);
-        Self { storage, start, len_bytes }
+        Self {
+            storage,
+            start,
+            len_bytes,
+        }
     }
 
     /// The aligned bytes.

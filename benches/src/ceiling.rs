@@ -31,10 +31,21 @@ struct Progress {
 }
 
 /// Runs the ceiling for `duration` in a fresh file under `dir`.
-pub fn run(dir: &Path, sync_bytes: usize, in_flight_max: u64, duration: Duration, file_bytes: u64) -> std::io::Result<CeilingResult> {
+pub fn run(
+    dir: &Path,
+    sync_bytes: usize,
+    in_flight_max: u64,
+    duration: Duration,
+    file_bytes: u64,
+) -> std::io::Result<CeilingResult> {
     let path = dir.join("ceiling.dat");
     let _ = std::fs::remove_file(&path);
-    let file = OpenOptions::new().read(true).write(true).create_new(true).custom_flags(libc::O_DIRECT).open(&path)?;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(&path)?;
     preallocate(dir, file_bytes)?;
     let file = Arc::new(file);
     let progress = Arc::new((Mutex::new(Progress::default()), Condvar::new()));
@@ -70,9 +81,15 @@ pub fn run(dir: &Path, sync_bytes: usize, in_flight_max: u64, duration: Duration
         state.synced
     };
     let seconds = started.elapsed().as_secs_f64();
-    let syncs = syncer.join().map_err(|_| std::io::Error::other("sync thread panicked"))??;
+    let syncs = syncer
+        .join()
+        .map_err(|_| std::io::Error::other("sync thread panicked"))??;
     let _ = std::fs::remove_file(&path);
-    Ok(CeilingResult { bytes_per_second: (synced * sync_bytes as u64) as f64 / seconds, syncs, seconds })
+    Ok(CeilingResult {
+        bytes_per_second: (synced * sync_bytes as u64) as f64 / seconds,
+        syncs,
+        seconds,
+    })
 }
 
 fn sync_loop(file: &File, progress: &(Mutex<Progress>, Condvar)) -> std::io::Result<u64> {
@@ -100,7 +117,9 @@ fn sync_loop(file: &File, progress: &(Mutex<Progress>, Condvar)) -> std::io::Res
 fn preallocate(dir: &Path, file_bytes: u64) -> std::io::Result<()> {
     use disk::DurableDir;
     let posix = disk::posix::PosixDir::open(dir).map_err(std::io::Error::other)?;
-    let file = futures_lite::future::block_on(posix.open_file("ceiling.dat")).map_err(std::io::Error::other)?;
-    file.allocate_blocking(0, file_bytes).map_err(std::io::Error::other)?;
+    let file = futures_lite::future::block_on(posix.open_file("ceiling.dat"))
+        .map_err(std::io::Error::other)?;
+    file.allocate_blocking(0, file_bytes)
+        .map_err(std::io::Error::other)?;
     file.sync_blocking().map_err(std::io::Error::other)
 }

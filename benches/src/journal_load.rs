@@ -37,15 +37,22 @@ impl ThreadTime {
     /// The calling thread's totals so far; zeros where the kernel does not expose them.
     pub fn now() -> ThreadTime {
         let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-        let mut fields = text.split_whitespace().map(|field| field.parse::<u64>().unwrap_or(0));
-        ThreadTime { on_cpu_ns: fields.next().unwrap_or(0), runqueue_wait_ns: fields.next().unwrap_or(0) }
+        let mut fields = text
+            .split_whitespace()
+            .map(|field| field.parse::<u64>().unwrap_or(0));
+        ThreadTime {
+            on_cpu_ns: fields.next().unwrap_or(0),
+            runqueue_wait_ns: fields.next().unwrap_or(0),
+        }
     }
 
     /// The time between `earlier` and `self`.
     pub fn since(self, earlier: ThreadTime) -> ThreadTime {
         ThreadTime {
             on_cpu_ns: self.on_cpu_ns.saturating_sub(earlier.on_cpu_ns),
-            runqueue_wait_ns: self.runqueue_wait_ns.saturating_sub(earlier.runqueue_wait_ns),
+            runqueue_wait_ns: self
+                .runqueue_wait_ns
+                .saturating_sub(earlier.runqueue_wait_ns),
         }
     }
 }
@@ -69,11 +76,13 @@ impl JournalResult {
 
 /// Overrides of [`bench_config`] for A/B runs (`journal_bench --writes-in-flight`,
 /// `--batch-bytes-max`); set once before the first case.
-pub static CONFIG_OVERRIDE: std::sync::OnceLock<(Option<usize>, Option<usize>)> = std::sync::OnceLock::new();
+pub static CONFIG_OVERRIDE: std::sync::OnceLock<(Option<usize>, Option<usize>)> =
+    std::sync::OnceLock::new();
 
 /// The journal configuration the benchmark runs (and the bookie's default shape).
 pub fn bench_config() -> JournalConfig {
-    let (writes_in_flight_max, batch_bytes_max) = CONFIG_OVERRIDE.get().copied().unwrap_or_default();
+    let (writes_in_flight_max, batch_bytes_max) =
+        CONFIG_OVERRIDE.get().copied().unwrap_or_default();
     let defaults = JournalConfig::default();
     JournalConfig {
         batch_bytes_max: batch_bytes_max.unwrap_or(4 << 20),
@@ -88,7 +97,12 @@ pub fn bench_config() -> JournalConfig {
 
 /// Runs `window_records` appends in flight of `entry_bytes` each, for `duration`, in a fresh
 /// journal under `dir`.
-pub fn run(dir: &Path, entry_bytes: usize, window_records: usize, duration: Duration) -> Result<JournalResult, String> {
+pub fn run(
+    dir: &Path,
+    entry_bytes: usize,
+    window_records: usize,
+    duration: Duration,
+) -> Result<JournalResult, String> {
     let owned = dir.to_path_buf();
     let thread = JournalThread::spawn(
         "journal-bench",
@@ -106,10 +120,17 @@ pub fn run(dir: &Path, entry_bytes: usize, window_records: usize, duration: Dura
         let sending = started.elapsed() < duration;
         while sending && in_flight < window_records {
             let done = done_sender.clone();
-            let record = Record::Entry { ledger_id: entry_id % 64, entry_id, body: body.clone() };
-            thread.append_with_callback(record, Box::new(move |result| {
-                let _ = done.send(result.is_ok());
-            }));
+            let record = Record::Entry {
+                ledger_id: entry_id % 64,
+                entry_id,
+                body: body.clone(),
+            };
+            thread.append_with_callback(
+                record,
+                Box::new(move |result| {
+                    let _ = done.send(result.is_ok());
+                }),
+            );
             entry_id += 1;
             in_flight += 1;
         }
@@ -130,12 +151,22 @@ pub fn run(dir: &Path, entry_bytes: usize, window_records: usize, duration: Dura
     // Every record sent was acknowledged: the window drained, so counts and time agree.
     let seconds = started.elapsed().as_secs_f64();
     let stats = thread.shutdown().map_err(|error| error.to_string())?;
-    Ok(JournalResult { records: acknowledged, seconds, stats, thread: None })
+    Ok(JournalResult {
+        records: acknowledged,
+        seconds,
+        stats,
+        thread: None,
+    })
 }
 
 /// The same load with the journal on one glommio executor (unpinned) over `disk::dma::DmaDir`:
 /// the producer is a task on the same executor, completions are local callbacks.
-pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, duration: Duration) -> Result<JournalResult, String> {
+pub fn run_glommio(
+    dir: &Path,
+    entry_bytes: usize,
+    window_records: usize,
+    duration: Duration,
+) -> Result<JournalResult, String> {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
     use std::task::{Poll, Waker};
@@ -145,7 +176,9 @@ pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, durati
         .name("journal-bench-glommio")
         .spawn(move || async move {
             let dma = disk::dma::DmaDir::open(&owned).map_err(|error| error.to_string())?;
-            let journal = journal::Journal::open(dma, bench_config(), journal::YieldOnce).await.map_err(|error| error.to_string())?;
+            let journal = journal::Journal::open(dma, bench_config(), journal::YieldOnce)
+                .await
+                .map_err(|error| error.to_string())?;
             let journal = Rc::new(journal);
             let writer = {
                 let journal = Rc::clone(&journal);
@@ -161,19 +194,31 @@ pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, durati
             let mut entry_id = 0i64;
             while started.elapsed() < duration && !failed.get() {
                 while in_flight.get() < window_records {
-                    let (in_flight, acknowledged, failed, waker) = (Rc::clone(&in_flight), Rc::clone(&acknowledged), Rc::clone(&failed), Rc::clone(&waker));
+                    let (in_flight, acknowledged, failed, waker) = (
+                        Rc::clone(&in_flight),
+                        Rc::clone(&acknowledged),
+                        Rc::clone(&failed),
+                        Rc::clone(&waker),
+                    );
                     in_flight.set(in_flight.get() + 1);
-                    let record = Record::Entry { ledger_id: entry_id % 64, entry_id, body: body.clone() };
-                    journal.append_with_callback(record, Box::new(move |result| {
-                        in_flight.set(in_flight.get() - 1);
-                        match result {
-                            Ok(_) => acknowledged.set(acknowledged.get() + 1),
-                            Err(_) => failed.set(true),
-                        }
-                        if let Some(waker) = waker.borrow_mut().take() {
-                            waker.wake();
-                        }
-                    }));
+                    let record = Record::Entry {
+                        ledger_id: entry_id % 64,
+                        entry_id,
+                        body: body.clone(),
+                    };
+                    journal.append_with_callback(
+                        record,
+                        Box::new(move |result| {
+                            in_flight.set(in_flight.get() - 1);
+                            match result {
+                                Ok(_) => acknowledged.set(acknowledged.get() + 1),
+                                Err(_) => failed.set(true),
+                            }
+                            if let Some(waker) = waker.borrow_mut().take() {
+                                waker.wake();
+                            }
+                        }),
+                    );
                     entry_id += 1;
                 }
                 futures_lite::future::poll_fn(|context| {
@@ -192,7 +237,12 @@ pub fn run_glommio(dir: &Path, entry_bytes: usize, window_records: usize, durati
             }
             let seconds = started.elapsed().as_secs_f64();
             let thread = ThreadTime::now().since(thread_started);
-            Ok(JournalResult { records: acknowledged.get(), seconds, stats: journal.stats(), thread: Some(thread) })
+            Ok(JournalResult {
+                records: acknowledged.get(),
+                seconds,
+                stats: journal.stats(),
+                thread: Some(thread),
+            })
         })
         .map_err(|error| error.to_string())?;
     handle.join().map_err(|error| error.to_string())?

@@ -45,7 +45,12 @@ fn histogram() -> Result<Histogram<u64>, String> {
     Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|error| error.to_string())
 }
 
-fn fresh_file(dir: &Path, name: &str, extra_flags: i32, ops: usize) -> Result<std::fs::File, String> {
+fn fresh_file(
+    dir: &Path,
+    name: &str,
+    extra_flags: i32,
+    ops: usize,
+) -> Result<std::fs::File, String> {
     let path = dir.join(name);
     let _ = std::fs::remove_file(&path);
     let file = OpenOptions::new()
@@ -56,8 +61,11 @@ fn fresh_file(dir: &Path, name: &str, extra_flags: i32, ops: usize) -> Result<st
         .open(&path)
         .map_err(|error| format!("{}: {error}", path.display()))?;
     let posix = PosixDir::open(dir).map_err(|error| error.to_string())?;
-    let handle = futures_lite::future::block_on(posix.open_file(name)).map_err(|error| error.to_string())?;
-    handle.allocate_blocking(0, (ops * WRITE_BYTES) as u64).map_err(|error| error.to_string())?;
+    let handle =
+        futures_lite::future::block_on(posix.open_file(name)).map_err(|error| error.to_string())?;
+    handle
+        .allocate_blocking(0, (ops * WRITE_BYTES) as u64)
+        .map_err(|error| error.to_string())?;
     handle.sync_blocking().map_err(|error| error.to_string())?;
     Ok(file)
 }
@@ -70,9 +78,12 @@ pub fn pwrite_fdatasync(dir: &Path, ops: usize) -> Result<Latency, String> {
     let started = Instant::now();
     for index in 0..ops {
         let begin = Instant::now();
-        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64).map_err(|error| error.to_string())?;
+        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64)
+            .map_err(|error| error.to_string())?;
         file.sync_data().map_err(|error| error.to_string())?;
-        histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+        histogram
+            .record(begin.elapsed().as_micros() as u64)
+            .map_err(|error| error.to_string())?;
     }
     summarize(&histogram, started.elapsed().as_secs_f64()).pipe_ok()
 }
@@ -85,8 +96,11 @@ pub fn odsync_pwrite(dir: &Path, ops: usize) -> Result<Latency, String> {
     let started = Instant::now();
     for index in 0..ops {
         let begin = Instant::now();
-        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64).map_err(|error| error.to_string())?;
-        histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64)
+            .map_err(|error| error.to_string())?;
+        histogram
+            .record(begin.elapsed().as_micros() as u64)
+            .map_err(|error| error.to_string())?;
     }
     summarize(&histogram, started.elapsed().as_secs_f64()).pipe_ok()
 }
@@ -107,12 +121,15 @@ pub fn pwrite_then_sync_thread(dir: &Path, ops: usize) -> Result<Latency, String
     let started = Instant::now();
     for index in 0..ops {
         let begin = Instant::now();
-        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64).map_err(|error| error.to_string())?;
+        file.write_all_at(buffer.as_slice(), (index * WRITE_BYTES) as u64)
+            .map_err(|error| error.to_string())?;
         request_sender.send(()).map_err(|error| error.to_string())?;
         if !done_receiver.recv().map_err(|error| error.to_string())? {
             return Err("fdatasync failed".to_owned());
         }
-        histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+        histogram
+            .record(begin.elapsed().as_micros() as u64)
+            .map_err(|error| error.to_string())?;
     }
     let seconds = started.elapsed().as_secs_f64();
     drop(request_sender);
@@ -126,17 +143,26 @@ pub fn glommio_dma(dir: &Path, ops: usize) -> Result<Latency, String> {
     run_on_glommio(move || async move {
         let dma = disk::dma::DmaDir::open(&path).map_err(|error| error.to_string())?;
         let _ = std::fs::remove_file(path.join("lat-glommio.dat"));
-        let file = dma.create_file("lat-glommio.dat").await.map_err(|error| error.to_string())?;
-        file.allocate(0, (ops * WRITE_BYTES) as u64).await.map_err(|error| error.to_string())?;
+        let file = dma
+            .create_file("lat-glommio.dat")
+            .await
+            .map_err(|error| error.to_string())?;
+        file.allocate(0, (ops * WRITE_BYTES) as u64)
+            .await
+            .map_err(|error| error.to_string())?;
         file.sync().await.map_err(|error| error.to_string())?;
         let buffer = AlignedBytes::new(WRITE_BYTES, 4096, 4);
         let mut histogram = histogram()?;
         let started = Instant::now();
         for index in 0..ops {
             let begin = Instant::now();
-            file.write_at((index * WRITE_BYTES) as u64, buffer.as_slice()).await.map_err(|error| error.to_string())?;
+            file.write_at((index * WRITE_BYTES) as u64, buffer.as_slice())
+                .await
+                .map_err(|error| error.to_string())?;
             file.sync().await.map_err(|error| error.to_string())?;
-            histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+            histogram
+                .record(begin.elapsed().as_micros() as u64)
+                .map_err(|error| error.to_string())?;
         }
         let _ = std::fs::remove_file(path.join("lat-glommio.dat"));
         summarize(&histogram, started.elapsed().as_secs_f64()).pipe_ok()
@@ -157,9 +183,15 @@ pub fn journal_thread(dir: &Path, ops: usize) -> Result<Latency, String> {
     let started = Instant::now();
     for entry_id in 0..ops as i64 {
         let begin = Instant::now();
-        let record = journal::Record::Entry { ledger_id: 1, entry_id, body: body.clone() };
+        let record = journal::Record::Entry {
+            ledger_id: 1,
+            entry_id,
+            body: body.clone(),
+        };
         futures_lite::future::block_on(thread.append(record)).map_err(|error| error.to_string())?;
-        histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+        histogram
+            .record(begin.elapsed().as_micros() as u64)
+            .map_err(|error| error.to_string())?;
     }
     let seconds = started.elapsed().as_secs_f64();
     thread.shutdown().map_err(|error| error.to_string())?;
@@ -171,9 +203,10 @@ pub fn journal_glommio(dir: &Path, ops: usize) -> Result<Latency, String> {
     let path = dir.to_path_buf();
     run_on_glommio(move || async move {
         let dma = disk::dma::DmaDir::open(&path).map_err(|error| error.to_string())?;
-        let journal = journal::Journal::open(dma, crate::journal_load::bench_config(), journal::YieldOnce)
-            .await
-            .map_err(|error| error.to_string())?;
+        let journal =
+            journal::Journal::open(dma, crate::journal_load::bench_config(), journal::YieldOnce)
+                .await
+                .map_err(|error| error.to_string())?;
         let journal = Rc::new(journal);
         let writer = {
             let journal = Rc::clone(&journal);
@@ -184,9 +217,18 @@ pub fn journal_glommio(dir: &Path, ops: usize) -> Result<Latency, String> {
         let started = Instant::now();
         for entry_id in 0..ops as i64 {
             let begin = Instant::now();
-            let record = journal::Record::Entry { ledger_id: 1, entry_id, body: body.clone() };
-            journal.append(record).await.map_err(|error| error.to_string())?;
-            histogram.record(begin.elapsed().as_micros() as u64).map_err(|error| error.to_string())?;
+            let record = journal::Record::Entry {
+                ledger_id: 1,
+                entry_id,
+                body: body.clone(),
+            };
+            journal
+                .append(record)
+                .await
+                .map_err(|error| error.to_string())?;
+            histogram
+                .record(begin.elapsed().as_micros() as u64)
+                .map_err(|error| error.to_string())?;
         }
         let seconds = started.elapsed().as_secs_f64();
         journal.close();

@@ -74,5 +74,9 @@ where
     write_mark(mark_dir, mark_name, mark).await?;
     let journal_files_removed = journal.trim_below(mark).await?;
     tracing::debug!(?mark, journal_files_removed, "checkpoint complete");
-    Ok(CheckpointReport { mark, flush, journal_files_removed })
+    Ok(CheckpointReport {
+        mark,
+        flush,
+        journal_files_removed,
+    })
 }

@@ -82,24 +82,40 @@ pub fn decode_mark(bytes: &[u8]) -> Result<JournalPos, &'static str> {
     if crc32c::crc32c(&payload[0..24]) != stored_crc {
         return Err("checksum mismatch");
     }
-    Ok(JournalPos::new(u64::from_be_bytes(field(8..16)), u64::from_be_bytes(field(16..24))))
+    Ok(JournalPos::new(
+        u64::from_be_bytes(field(8..16)),
+        u64::from_be_bytes(field(16..24)),
+    ))
 }
 
 /// Reads the mark `name` from `dir`; [`JournalPos::ZERO`] if there is none.
 pub async fn read_mark<D: DurableDir>(dir: &D, name: &str) -> Result<JournalPos, MarkError> {
-    let disk_err = |source| MarkError::Disk { name: name.to_string(), source };
+    let disk_err = |source| MarkError::Disk {
+        name: name.to_string(),
+        source,
+    };
     let file = match dir.open_file(name).await {
         Ok(file) => file,
         Err(DiskError::NotFound { .. }) => return Ok(JournalPos::ZERO),
         Err(source) => return Err(disk_err(source)),
     };
     let bytes = file.read_at(0, PAYLOAD_LEN_BYTES).await.map_err(disk_err)?;
-    decode_mark(&bytes).map_err(|reason| MarkError::Corrupt { name: name.to_string(), reason })
+    decode_mark(&bytes).map_err(|reason| MarkError::Corrupt {
+        name: name.to_string(),
+        reason,
+    })
 }
 
 /// Durably replaces the mark `name` in `dir` with `pos` (temp file, sync, rename, directory sync).
-pub async fn write_mark<D: DurableDir>(dir: &D, name: &str, pos: JournalPos) -> Result<(), MarkError> {
-    let disk_err = |source| MarkError::Disk { name: name.to_string(), source };
+pub async fn write_mark<D: DurableDir>(
+    dir: &D,
+    name: &str,
+    pos: JournalPos,
+) -> Result<(), MarkError> {
+    let disk_err = |source| MarkError::Disk {
+        name: name.to_string(),
+        source,
+    };
     let tmp_name = format!("{name}.tmp");
     // A temp file left by a crash mid-checkpoint is garbage: start it afresh.
     match dir.remove_file(&tmp_name).await {

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use metadata::{BookieId, BookieServiceInfo, Cookie, MetadataError, MetadataStore, ZkMetadataStore, ZkOptions};
+use metadata::{
+    BookieId, BookieServiceInfo, Cookie, MetadataError, MetadataStore, ZkMetadataStore, ZkOptions,
+};
 
 use crate::config::Config;
 use crate::server::state::BookieState;
@@ -97,8 +99,13 @@ impl Registrar<ZkMetadataStore> {
     /// writes) the cookies. Blocking.
     pub fn connect_and_check(config: &Config) -> Result<Self, RegistrationError> {
         let uri = config.metadata_service_uri.clone();
-        let store = block_on(ZkMetadataStore::connect(&uri, ZkOptions::default()))
-            .map_err(|error| RegistrationError::Metadata { uri: uri.clone(), error })?;
+        let store =
+            block_on(ZkMetadataStore::connect(&uri, ZkOptions::default())).map_err(|error| {
+                RegistrationError::Metadata {
+                    uri: uri.clone(),
+                    error,
+                }
+            })?;
         Registrar::check(store, &uri, config)
     }
 }
@@ -108,12 +115,20 @@ impl<M: MetadataStore + 'static> Registrar<M> {
     /// Blocking.
     pub fn check(store: M, uri: &str, config: &Config) -> Result<Self, RegistrationError> {
         let uri = uri.to_owned();
-        let metadata = |error| RegistrationError::Metadata { uri: uri.clone(), error };
+        let metadata = |error| RegistrationError::Metadata {
+            uri: uri.clone(),
+            error,
+        };
         let id = config.bookie_id();
-        let bookie_id = BookieId::parse(&id).map_err(|error| RegistrationError::BadBookieId { id: id.clone(), message: error.to_string() })?;
+        let bookie_id = BookieId::parse(&id).map_err(|error| RegistrationError::BadBookieId {
+            id: id.clone(),
+            message: error.to_string(),
+        })?;
         let instance_id = match block_on(store.instance_id()) {
             Ok(instance_id) => instance_id,
-            Err(MetadataError::NotFound { .. }) => return Err(RegistrationError::NotInitialised { uri }),
+            Err(MetadataError::NotFound { .. }) => {
+                return Err(RegistrationError::NotInitialised { uri })
+            }
             Err(error) => return Err(metadata(error)),
         };
         let expected = expected_cookie(config, &bookie_id, Some(instance_id.to_string()));
@@ -137,37 +152,66 @@ impl<M: MetadataStore + 'static> Registrar<M> {
                 tracing::info!(bookie_id = bookie_id.as_str(), "new bookie: cookie written");
             }
         }
-        let info = BookieServiceInfo::bookie_rpc(config.advertised_host(), config.bookie_port, false);
-        Ok(Self { store, uri, bookie_id, info })
+        let info =
+            BookieServiceInfo::bookie_rpc(config.advertised_host(), config.bookie_port, false);
+        Ok(Self {
+            store,
+            uri,
+            bookie_id,
+            info,
+        })
     }
 
     /// Registers the bookie (read-only if `state` says so) and keeps the registration in step
     /// with `state` on a dedicated thread for the life of the process.
     pub fn register_and_follow(self, state: Arc<BookieState>) -> Result<(), RegistrationError> {
         let mut read_only = state.is_read_only();
-        block_on(self.store.register_bookie(&self.bookie_id, &self.info, read_only))
-            .map_err(|error| RegistrationError::Metadata { uri: self.uri.clone(), error })?;
+        block_on(
+            self.store
+                .register_bookie(&self.bookie_id, &self.info, read_only),
+        )
+        .map_err(|error| RegistrationError::Metadata {
+            uri: self.uri.clone(),
+            error,
+        })?;
         tracing::info!(bookie_id = self.bookie_id.as_str(), read_only, uri = %self.uri, "bookie registered");
-        let spawned = std::thread::Builder::new().name("bookie-registration".to_owned()).spawn(move || loop {
-            std::thread::sleep(STATE_POLL);
-            let now = state.is_read_only();
-            if now == read_only {
-                continue;
-            }
-            match block_on(self.store.register_bookie(&self.bookie_id, &self.info, now)) {
-                Ok(()) => {
-                    tracing::warn!(bookie_id = self.bookie_id.as_str(), read_only = now, "registration changed");
-                    read_only = now;
+        let spawned = std::thread::Builder::new()
+            .name("bookie-registration".to_owned())
+            .spawn(move || loop {
+                std::thread::sleep(STATE_POLL);
+                let now = state.is_read_only();
+                if now == read_only {
+                    continue;
                 }
-                Err(error) => tracing::error!(%error, read_only = now, "re-registration failed; retrying"),
-            }
-        });
-        spawned.map(drop).map_err(|error| RegistrationError::LocalCookie { path: "registration thread".to_owned(), message: error.to_string() })
+                match block_on(self.store.register_bookie(&self.bookie_id, &self.info, now)) {
+                    Ok(()) => {
+                        tracing::warn!(
+                            bookie_id = self.bookie_id.as_str(),
+                            read_only = now,
+                            "registration changed"
+                        );
+                        read_only = now;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, read_only = now, "re-registration failed; retrying")
+                    }
+                }
+            });
+        spawned
+            .map(drop)
+            .map_err(|error| RegistrationError::LocalCookie {
+                path: "registration thread".to_owned(),
+                message: error.to_string(),
+            })
     }
 }
 
 /// The cookie this configuration implies.
-pub fn expected_cookie(config: &Config, bookie_id: &BookieId, instance_id: Option<String>) -> Cookie {
+pub fn expected_cookie(
+    config: &Config,
+    bookie_id: &BookieId,
+    instance_id: Option<String>,
+) -> Cookie {
     let names = |dirs: &[PathBuf]| dirs.iter().map(|dir| dir.display().to_string()).collect();
     Cookie {
         bookie_id: bookie_id.as_str().to_owned(),
@@ -183,13 +227,21 @@ fn version_path(dir: &Path) -> PathBuf {
 }
 
 /// Compares every local `VERSION` with `expected`; writes the missing ones for a new bookie.
-fn check_local_cookies(config: &Config, expected: &Cookie, remote_exists: bool) -> Result<(), RegistrationError> {
+fn check_local_cookies(
+    config: &Config,
+    expected: &Cookie,
+    remote_exists: bool,
+) -> Result<(), RegistrationError> {
     for dir in config.journal_dirs.iter().chain(&config.ledger_dirs) {
         let path = version_path(dir);
-        let local_error = |message: String| RegistrationError::LocalCookie { path: path.display().to_string(), message };
+        let local_error = |message: String| RegistrationError::LocalCookie {
+            path: path.display().to_string(),
+            message,
+        };
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let found = Cookie::decode(&bytes).map_err(|error| local_error(error.to_string()))?;
+                let found =
+                    Cookie::decode(&bytes).map_err(|error| local_error(error.to_string()))?;
                 if &found != expected {
                     return Err(RegistrationError::CookieMismatch {
                         location: path.display().to_string(),
@@ -200,12 +252,18 @@ fn check_local_cookies(config: &Config, expected: &Cookie, remote_exists: bool) 
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 if remote_exists {
-                    return Err(RegistrationError::MissingLocalCookie { path: path.display().to_string() });
+                    return Err(RegistrationError::MissingLocalCookie {
+                        path: path.display().to_string(),
+                    });
                 }
-                std::fs::create_dir_all(dir.join("current")).map_err(|error| local_error(error.to_string()))?;
-                std::fs::write(&path, expected.encode()).map_err(|error| local_error(error.to_string()))?;
-                let file = std::fs::File::open(&path).map_err(|error| local_error(error.to_string()))?;
-                file.sync_all().map_err(|error| local_error(error.to_string()))?;
+                std::fs::create_dir_all(dir.join("current"))
+                    .map_err(|error| local_error(error.to_string()))?;
+                std::fs::write(&path, expected.encode())
+                    .map_err(|error| local_error(error.to_string()))?;
+                let file =
+                    std::fs::File::open(&path).map_err(|error| local_error(error.to_string()))?;
+                file.sync_all()
+                    .map_err(|error| local_error(error.to_string()))?;
             }
             Err(error) => return Err(local_error(error.to_string())),
         }
@@ -215,7 +273,10 @@ fn check_local_cookies(config: &Config, expected: &Cookie, remote_exists: bool) 
 
 /// `bookie init-cluster`: creates the cluster's nodes.
 pub fn init_cluster(uri: &str) -> Result<String, RegistrationError> {
-    let metadata = |error| RegistrationError::Metadata { uri: uri.to_owned(), error };
+    let metadata = |error| RegistrationError::Metadata {
+        uri: uri.to_owned(),
+        error,
+    };
     let store = block_on(ZkMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
     let instance_id = block_on(store.init_cluster()).map_err(metadata)?;
     Ok(instance_id.to_string())
@@ -223,7 +284,10 @@ pub fn init_cluster(uri: &str) -> Result<String, RegistrationError> {
 
 /// `bookie format --force`: deletes every ledger, cookie and registration and initialises anew.
 pub fn format_cluster(uri: &str) -> Result<String, RegistrationError> {
-    let metadata = |error| RegistrationError::Metadata { uri: uri.to_owned(), error };
+    let metadata = |error| RegistrationError::Metadata {
+        uri: uri.to_owned(),
+        error,
+    };
     let store = block_on(ZkMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
     let instance_id = block_on(store.format_cluster()).map_err(metadata)?;
     Ok(instance_id.to_string())

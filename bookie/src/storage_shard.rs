@@ -118,7 +118,8 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         let store = LedgerStore::open(ledger_dir.clone(), config.store).await?;
         let mark = read_mark(&ledger_dir, &mark_name).await?;
         let mut records = Vec::new();
-        let replay = journal::replay(&journal_dir, mark, |_end, record| records.push(record)).await?;
+        let replay =
+            journal::replay(&journal_dir, mark, |_end, record| records.push(record)).await?;
         let records_applied = records.len() as u64;
         for record in records {
             apply_replayed(&store, record).await?;
@@ -136,7 +137,15 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         // start of the fresh journal file and deletes the replayed files.
         let checkpoint = shard.checkpoint().await?;
         tracing::info!(?mark, records_applied, stop = ?replay.stop, "storage shard recovered");
-        Ok((shard, RecoveryReport { mark, replay, records_applied, checkpoint }))
+        Ok((
+            shard,
+            RecoveryReport {
+                mark,
+                replay,
+                records_applied,
+                checkpoint,
+            },
+        ))
     }
 
     /// The journal's group-commit loop; poll it on the shard's thread for as long as the shard
@@ -169,14 +178,20 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             Err(StoreError::WriteCacheFull { .. }) => {
                 // Both cache halves are full: a checkpoint empties one, then the add goes in.
                 self.checkpoint().await?;
-                self.store.add_entry(ledger_id, entry_id, body.clone()).map_err(WriteError::Store)?;
+                self.store
+                    .add_entry(ledger_id, entry_id, body.clone())
+                    .map_err(WriteError::Store)?;
             }
             Err(error) => return Err(WriteError::Store(error)),
         }
         // Applied to the store above and journaled below with no `.await` in between (checkpoint
         // rule). The key record, when needed, is queued first, so it precedes the entry.
         let key = self.journal_key_if_first(ledger_id, master_key);
-        let entry = self.journal.append(Record::Entry { ledger_id, entry_id, body });
+        let entry = self.journal.append(Record::Entry {
+            ledger_id,
+            entry_id,
+            body,
+        });
         if let Some(key) = key {
             key.await?;
         }
@@ -185,9 +200,15 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     }
 
     /// Fences a ledger (creating it if unknown, spec §5.1). Returns once the fence is durable.
-    pub async fn fence(&self, ledger_id: LedgerId, master_key: &MasterKey) -> Result<(), WriteError> {
+    pub async fn fence(
+        &self,
+        ledger_id: LedgerId,
+        master_key: &MasterKey,
+    ) -> Result<(), WriteError> {
         self.ledger_for_write(ledger_id, master_key)?;
-        self.store.set_fenced(ledger_id).map_err(WriteError::Store)?;
+        self.store
+            .set_fenced(ledger_id)
+            .map_err(WriteError::Store)?;
         let key = self.journal_key_if_first(ledger_id, master_key);
         let fence = self.journal.append(Record::Fence { ledger_id });
         if let Some(key) = key {
@@ -205,9 +226,14 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         lac_blob: Bytes,
     ) -> Result<(), WriteError> {
         self.ledger_for_write(ledger_id, master_key)?;
-        self.store.set_explicit_lac(ledger_id, &lac_blob).map_err(WriteError::Store)?;
+        self.store
+            .set_explicit_lac(ledger_id, &lac_blob)
+            .map_err(WriteError::Store)?;
         let key = self.journal_key_if_first(ledger_id, master_key);
-        let lac = self.journal.append(Record::ExplicitLac { ledger_id, lac_blob });
+        let lac = self.journal.append(Record::ExplicitLac {
+            ledger_id,
+            lac_blob,
+        });
         if let Some(key) = key {
             key.await?;
         }
@@ -222,12 +248,21 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         let Some(state) = self.store.ledger_state(ledger_id) else {
             return Err(WriteError::Store(StoreError::NoLedger { ledger_id }));
         };
-        self.journal.append(Record::LedgerKey { ledger_id, master_key: state.master_key }).await?;
+        self.journal
+            .append(Record::LedgerKey {
+                ledger_id,
+                master_key: state.master_key,
+            })
+            .await?;
         Ok(())
     }
 
     /// Reads an entry; `entry_id == -1` reads the last entry stored.
-    pub async fn read_entry(&self, ledger_id: LedgerId, entry_id: EntryId) -> Result<Bytes, StoreError> {
+    pub async fn read_entry(
+        &self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+    ) -> Result<Bytes, StoreError> {
         self.store.read_entry(ledger_id, entry_id).await
     }
 
@@ -252,7 +287,11 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         run_checkpoint(&self.journal, &self.store, &self.mark_dir, &self.mark_name).await
     }
 
-    fn ledger_for_write(&self, ledger_id: LedgerId, master_key: &MasterKey) -> Result<LedgerState, WriteError> {
+    fn ledger_for_write(
+        &self,
+        ledger_id: LedgerId,
+        master_key: &MasterKey,
+    ) -> Result<LedgerState, WriteError> {
         match self.store.get_or_create_ledger(ledger_id, master_key) {
             Ok(state) => Ok(state),
             Err(StoreError::KeyMismatch { .. }) => Err(WriteError::Unauthorized { ledger_id }),
@@ -260,18 +299,31 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         }
     }
 
-    fn journal_key_if_first(&self, ledger_id: LedgerId, master_key: &MasterKey) -> Option<journal::AppendFuture> {
+    fn journal_key_if_first(
+        &self,
+        ledger_id: LedgerId,
+        master_key: &MasterKey,
+    ) -> Option<journal::AppendFuture> {
         if !self.keys_journaled.borrow_mut().insert(ledger_id) {
             return None;
         }
-        Some(self.journal.append(Record::LedgerKey { ledger_id, master_key: *master_key }))
+        Some(self.journal.append(Record::LedgerKey {
+            ledger_id,
+            master_key: *master_key,
+        }))
     }
 }
 
 /// Applies one replayed journal record to the ledger store, flushing when the cache is full.
-async fn apply_replayed<LD: DurableDir>(store: &LedgerStore<LD>, record: Record) -> Result<(), RecoverError> {
+async fn apply_replayed<LD: DurableDir>(
+    store: &LedgerStore<LD>,
+    record: Record,
+) -> Result<(), RecoverError> {
     match record {
-        Record::LedgerKey { ledger_id, master_key } => match store.get_or_create_ledger(ledger_id, &master_key) {
+        Record::LedgerKey {
+            ledger_id,
+            master_key,
+        } => match store.get_or_create_ledger(ledger_id, &master_key) {
             Ok(_) => Ok(()),
             Err(StoreError::KeyMismatch { .. }) => Err(RecoverError::Inconsistent {
                 ledger_id,
@@ -286,14 +338,21 @@ async fn apply_replayed<LD: DurableDir>(store: &LedgerStore<LD>, record: Record)
             store.set_fenced(ledger_id)?;
             Ok(())
         }
-        Record::ExplicitLac { ledger_id, lac_blob } => {
+        Record::ExplicitLac {
+            ledger_id,
+            lac_blob,
+        } => {
             if ledger_deleted(store, ledger_id, "explicit LAC") {
                 return Ok(());
             }
             store.set_explicit_lac(ledger_id, &lac_blob)?;
             Ok(())
         }
-        Record::Entry { ledger_id, entry_id, body } => {
+        Record::Entry {
+            ledger_id,
+            entry_id,
+            body,
+        } => {
             if ledger_deleted(store, ledger_id, "entry") {
                 return Ok(());
             }
@@ -315,10 +374,18 @@ async fn apply_replayed<LD: DurableDir>(store: &LedgerStore<LD>, record: Record)
 /// records, or its key record is below the mark and the checkpoint that wrote the mark made the
 /// ledger's state durable (checkpoint rule). So a missing ledger was deleted after its records
 /// were journaled, and its records are skipped, as BookKeeper skips deleted ledgers on replay.
-fn ledger_deleted<LD: DurableDir>(store: &LedgerStore<LD>, ledger_id: LedgerId, what: &str) -> bool {
+fn ledger_deleted<LD: DurableDir>(
+    store: &LedgerStore<LD>,
+    ledger_id: LedgerId,
+    what: &str,
+) -> bool {
     if store.ledger_exists(ledger_id) {
         return false;
     }
-    tracing::info!(ledger_id, what, "skipping a replayed record of a deleted ledger");
+    tracing::info!(
+        ledger_id,
+        what,
+        "skipping a replayed record of a deleted ledger"
+    );
     true
 }

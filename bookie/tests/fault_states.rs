@@ -27,12 +27,30 @@ fn key() -> MasterKey {
 }
 
 fn body(entry_id: EntryId) -> Bytes {
-    let header = EntryHeader { ledger_id: LEDGER, entry_id, last_add_confirmed: entry_id - 1, length: entry_id * 10 };
-    Bytes::from(make_entry_body(DigestType::Crc32c, &MacKey::from_password(b""), &header, &[entry_id as u8; 100]))
+    let header = EntryHeader {
+        ledger_id: LEDGER,
+        entry_id,
+        last_add_confirmed: entry_id - 1,
+        length: entry_id * 10,
+    };
+    Bytes::from(make_entry_body(
+        DigestType::Crc32c,
+        &MacKey::from_password(b""),
+        &header,
+        &[entry_id as u8; 100],
+    ))
 }
 
 async fn recover(disk: &FaultyDisk) -> Shard {
-    StorageShard::recover(disk.dir("journal"), disk.dir("ledgers"), ShardConfig::default(), YieldOnce).await.unwrap().0
+    StorageShard::recover(
+        disk.dir("journal"),
+        disk.dir("ledgers"),
+        ShardConfig::default(),
+        YieldOnce,
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 /// Runs `work` against the shard while its journal writer runs; closes the shard afterwards.
@@ -49,7 +67,9 @@ fn with_writer<T>(shard: &Shard, work: impl std::future::Future<Output = T>) -> 
 }
 
 async fn add(shard: &Shard, entry_id: EntryId) -> Result<(), WriteError> {
-    shard.add_entry(LEDGER, entry_id, &key(), body(entry_id), false).await
+    shard
+        .add_entry(LEDGER, entry_id, &key(), body(entry_id), false)
+        .await
 }
 
 /// Recovers from the durable image and checks entries `0..acked` read back identical.
@@ -58,7 +78,11 @@ fn assert_recovers_acked(disk: &FaultyDisk, acked: EntryId) {
     futures_lite::future::block_on(async {
         let shard = recover(&image).await;
         for entry_id in 0..acked {
-            assert_eq!(shard.read_entry(LEDGER, entry_id).await.unwrap(), body(entry_id), "entry {entry_id}");
+            assert_eq!(
+                shard.read_entry(LEDGER, entry_id).await.unwrap(),
+                body(entry_id),
+                "entry {entry_id}"
+            );
         }
     });
 }
@@ -71,13 +95,31 @@ fn failed_journal_fsync_poisons_the_shard_and_acknowledges_nothing_more() {
         for entry_id in 0..10 {
             add(&shard, entry_id).await.unwrap();
         }
-        disk.inject(Fault::once("journal/", FaultOp::Sync, InjectedError::SyncFailed));
+        disk.inject(Fault::once(
+            "journal/",
+            FaultOp::Sync,
+            InjectedError::SyncFailed,
+        ));
         let failed = add(&shard, 10).await;
         let after = add(&shard, 11).await;
         (failed, after)
     });
-    assert!(matches!(outcome.0, Err(WriteError::Journal(JournalError::Poisoned { .. }))), "{:?}", outcome.0);
-    assert!(matches!(outcome.1, Err(WriteError::Journal(JournalError::Poisoned { .. }))), "{:?}", outcome.1);
+    assert!(
+        matches!(
+            outcome.0,
+            Err(WriteError::Journal(JournalError::Poisoned { .. }))
+        ),
+        "{:?}",
+        outcome.0
+    );
+    assert!(
+        matches!(
+            outcome.1,
+            Err(WriteError::Journal(JournalError::Poisoned { .. }))
+        ),
+        "{:?}",
+        outcome.1
+    );
     assert!(shard.journal().is_poisoned());
     assert_recovers_acked(&disk, 10);
 }
@@ -90,17 +132,33 @@ fn journal_write_without_space_is_a_typed_error_and_poisons() {
         for entry_id in 0..5 {
             add(&shard, entry_id).await.unwrap();
         }
-        disk.inject(Fault::once("journal/", FaultOp::Write, InjectedError::NoSpace));
+        disk.inject(Fault::once(
+            "journal/",
+            FaultOp::Write,
+            InjectedError::NoSpace,
+        ));
         let failed = add(&shard, 5).await;
         let after = add(&shard, 6).await;
         (failed, after)
     });
     assert!(
-        matches!(outcome.0, Err(WriteError::Journal(JournalError::NoSpace(_) | JournalError::Poisoned { .. }))),
+        matches!(
+            outcome.0,
+            Err(WriteError::Journal(
+                JournalError::NoSpace(_) | JournalError::Poisoned { .. }
+            ))
+        ),
         "{:?}",
         outcome.0
     );
-    assert!(matches!(outcome.1, Err(WriteError::Journal(JournalError::Poisoned { .. }))), "{:?}", outcome.1);
+    assert!(
+        matches!(
+            outcome.1,
+            Err(WriteError::Journal(JournalError::Poisoned { .. }))
+        ),
+        "{:?}",
+        outcome.1
+    );
     assert_recovers_acked(&disk, 5);
 }
 
@@ -112,8 +170,16 @@ fn entry_log_without_space_fails_the_checkpoint_but_not_the_adds_and_a_retry_suc
         for entry_id in 0..20 {
             add(&shard, entry_id).await.unwrap();
         }
-        disk.inject(Fault::sticky("ledgers/", FaultOp::Write, InjectedError::NoSpace));
-        disk.inject(Fault::sticky("ledgers/", FaultOp::Allocate, InjectedError::NoSpace));
+        disk.inject(Fault::sticky(
+            "ledgers/",
+            FaultOp::Write,
+            InjectedError::NoSpace,
+        ));
+        disk.inject(Fault::sticky(
+            "ledgers/",
+            FaultOp::Allocate,
+            InjectedError::NoSpace,
+        ));
         let failed = shard.checkpoint().await;
         // The journal is unaffected: adds are still acknowledged (they are durable there).
         for entry_id in 20..30 {
@@ -124,7 +190,12 @@ fn entry_log_without_space_fails_the_checkpoint_but_not_the_adds_and_a_retry_suc
         (failed, retried)
     });
     assert!(
-        matches!(failed, Err(CheckpointError::Flush(StoreError::NoSpace(DiskError::NoSpace { .. })))),
+        matches!(
+            failed,
+            Err(CheckpointError::Flush(StoreError::NoSpace(
+                DiskError::NoSpace { .. }
+            )))
+        ),
         "{failed:?}"
     );
     retried.unwrap();
@@ -141,15 +212,31 @@ fn failed_ledger_store_fsync_poisons_the_store_and_recovery_replays_the_journal(
         for entry_id in 0..20 {
             add(&shard, entry_id).await.unwrap();
         }
-        disk.inject(Fault::once("ledgers/", FaultOp::Sync, InjectedError::SyncFailed));
+        disk.inject(Fault::once(
+            "ledgers/",
+            FaultOp::Sync,
+            InjectedError::SyncFailed,
+        ));
         let failed = shard.checkpoint().await;
         let again = shard.checkpoint().await;
         let add_after = add(&shard, 20).await;
         (failed, again, add_after)
     });
-    assert!(matches!(failed, Err(CheckpointError::Flush(StoreError::SyncFailed(_)))), "{failed:?}");
-    assert!(matches!(again, Err(CheckpointError::Flush(StoreError::Poisoned))), "{again:?}");
-    assert!(matches!(add_after, Err(WriteError::Store(StoreError::Poisoned))), "{add_after:?}");
+    assert!(
+        matches!(
+            failed,
+            Err(CheckpointError::Flush(StoreError::SyncFailed(_)))
+        ),
+        "{failed:?}"
+    );
+    assert!(
+        matches!(again, Err(CheckpointError::Flush(StoreError::Poisoned))),
+        "{again:?}"
+    );
+    assert!(
+        matches!(add_after, Err(WriteError::Store(StoreError::Poisoned))),
+        "{add_after:?}"
+    );
     assert!(shard.store().is_poisoned());
     // The mark was not advanced, so the journal still holds every acknowledged add.
     assert_recovers_acked(&disk, 20);
@@ -168,7 +255,10 @@ fn eio_on_read_is_a_typed_error_and_the_entry_reads_once_the_device_recovers() {
         disk.inject(Fault::sticky("ledgers/", FaultOp::Read, InjectedError::Io));
         shard.read_entry(LEDGER, 3).await
     });
-    assert!(matches!(failed, Err(StoreError::Io(DiskError::Io { .. }))), "{failed:?}");
+    assert!(
+        matches!(failed, Err(StoreError::Io(DiskError::Io { .. }))),
+        "{failed:?}"
+    );
     disk.clear_faults();
     futures_lite::future::block_on(async {
         assert_eq!(shard.read_entry(LEDGER, 3).await.unwrap(), body(3));

@@ -16,12 +16,19 @@ use bytes::{Bytes, BytesMut};
 use proto::FrameDecoder;
 use support::{scratch_dir, Bookie, Client};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/bookkeeper-4.16.7/wire");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bookkeeper-4.16.7/wire"
+);
 /// The writer's frame answered EFENCED in both runs: the recovery client ran just before it.
 const WRITER_FRAMES_BEFORE_RECOVERY: usize = 21;
 
 fn frames(path: &str) -> Vec<Bytes> {
-    let mut stream = BytesMut::from(std::fs::read(path).unwrap_or_else(|error| panic!("{path}: {error}")).as_slice());
+    let mut stream = BytesMut::from(
+        std::fs::read(path)
+            .unwrap_or_else(|error| panic!("{path}: {error}"))
+            .as_slice(),
+    );
     let decoder = FrameDecoder::default();
     let mut out = Vec::new();
     while let Some(frame) = decoder.decode(&mut stream).unwrap() {
@@ -37,11 +44,23 @@ fn framed(payload: &Bytes) -> Vec<u8> {
     out
 }
 
-fn replay_one_by_one(client: &mut Client, requests: &[Bytes], expected: &[Bytes], run: &str, conn: &str, first: usize) {
+fn replay_one_by_one(
+    client: &mut Client,
+    requests: &[Bytes],
+    expected: &[Bytes],
+    run: &str,
+    conn: &str,
+    first: usize,
+) {
     for (index, (request, expected)) in requests.iter().zip(expected).enumerate() {
         client.send_raw(&framed(request));
         let response = client.recv_frame().unwrap();
-        assert_eq!(hex::encode(&response), hex::encode(expected), "{run} {conn} frame {}", first + index);
+        assert_eq!(
+            hex::encode(&response),
+            hex::encode(expected),
+            "{run} {conn} frame {}",
+            first + index
+        );
     }
 }
 
@@ -56,7 +75,14 @@ fn replay_run(run: &str) {
 
     let mut writer = bookie.connect();
     let split = WRITER_FRAMES_BEFORE_RECOVERY;
-    replay_one_by_one(&mut writer, &writer_requests[..split], &writer_responses[..split], run, "writer", 0);
+    replay_one_by_one(
+        &mut writer,
+        &writer_requests[..split],
+        &writer_responses[..split],
+        run,
+        "writer",
+        0,
+    );
 
     let mut recovery = bookie.connect();
     let mut answers = Vec::new();
@@ -69,7 +95,14 @@ fn replay_run(run: &str) {
     expected.sort();
     assert_eq!(answers, expected, "{run} recovery connection");
 
-    replay_one_by_one(&mut writer, &writer_requests[split..], &writer_responses[split..], run, "writer", split);
+    replay_one_by_one(
+        &mut writer,
+        &writer_requests[split..],
+        &writer_responses[split..],
+        run,
+        "writer",
+        split,
+    );
 }
 
 #[test]

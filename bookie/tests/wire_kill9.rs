@@ -38,7 +38,9 @@ fn write_until_killed(bookie: &mut Bookie, round: usize, kill_after: Duration) -
         std::thread::spawn(move || {
             let mut reader = Client::from_stream(reader_stream);
             while let Some(frame) = reader.recv_frame() {
-                let Ok(Response::Add(add)) = proto::v2::Response::decode(frame) else { break };
+                let Ok(Response::Add(add)) = proto::v2::Response::decode(frame) else {
+                    break;
+                };
                 if add.status == StatusCode::Ok {
                     acked.lock().unwrap().push((add.ledger_id, add.entry_id));
                 }
@@ -54,7 +56,9 @@ fn write_until_killed(bookie: &mut Bookie, round: usize, kill_after: Duration) -
                 let mut out = BytesMut::new();
                 for ledger in 0..LEDGERS_PER_ROUND {
                     let ledger_id = base + ledger;
-                    v2_add(key(b"pw"), body(ledger_id, entry_id), Flags::NONE).encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out).unwrap();
+                    v2_add(key(b"pw"), body(ledger_id, entry_id), Flags::NONE)
+                        .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
+                        .unwrap();
                 }
                 if done.load(Ordering::Relaxed) || stream.write_all(&out).is_err() {
                     break 'outer;
@@ -74,7 +78,11 @@ fn write_until_killed(bookie: &mut Bookie, round: usize, kill_after: Duration) -
 }
 
 fn body(ledger_id: i64, entry_id: i64) -> Bytes {
-    entry(ledger_id, entry_id, format!("kill9-{ledger_id}-{entry_id}-padding-to-make-it-longer").as_bytes())
+    entry(
+        ledger_id,
+        entry_id,
+        format!("kill9-{ledger_id}-{entry_id}-padding-to-make-it-longer").as_bytes(),
+    )
 }
 
 #[test]
@@ -100,14 +108,31 @@ fn acknowledged_adds_survive_sigkill_at_random_moments() {
                 client.send_v2(&v2_read(*ledger_id, *entry_id, None));
             }
             for _ in chunk {
-                let Response::Read(read) = client.recv_v2() else { panic!("seed {seed}: not a read response") };
+                let Response::Read(read) = client.recv_v2() else {
+                    panic!("seed {seed}: not a read response")
+                };
                 let (ledger_id, entry_id) = (read.ledger_id, read.entry_id);
-                assert_eq!(read.status, StatusCode::Ok, "seed {seed} round {round}: acknowledged entry {ledger_id}/{entry_id} lost");
-                assert_eq!(&read.body, &all_acked[&(ledger_id, entry_id)], "seed {seed} round {round}: entry {ledger_id}/{entry_id} differs");
+                assert_eq!(
+                    read.status,
+                    StatusCode::Ok,
+                    "seed {seed} round {round}: acknowledged entry {ledger_id}/{entry_id} lost"
+                );
+                assert_eq!(
+                    &read.body,
+                    &all_acked[&(ledger_id, entry_id)],
+                    "seed {seed} round {round}: entry {ledger_id}/{entry_id} differs"
+                );
             }
         }
-        eprintln!("round {round}: killed after {kill_after:?}, {} acknowledged entries verified", all_acked.len());
+        eprintln!(
+            "round {round}: killed after {kill_after:?}, {} acknowledged entries verified",
+            all_acked.len()
+        );
     }
     assert!(!all_acked.is_empty());
-    assert!(started.elapsed() < Duration::from_secs(120), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
 }

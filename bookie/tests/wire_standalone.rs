@@ -13,10 +13,21 @@ use proto::v2::Flags;
 use proto::StatusCode;
 use support::{entry, free_port, key, scratch_dir, v2_add, Client};
 
-fn run_standalone(data_dir: &std::path::Path, base_port: u16, log: &std::path::Path) -> std::process::Child {
+fn run_standalone(
+    data_dir: &std::path::Path,
+    base_port: u16,
+    log: &std::path::Path,
+) -> std::process::Child {
     let log_file = std::fs::File::create(log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_bookie"))
-        .args(["standalone", "--bookies", "3", "--base-port", &base_port.to_string(), "--data-dir"])
+        .args([
+            "standalone",
+            "--bookies",
+            "3",
+            "--base-port",
+            &base_port.to_string(),
+            "--data-dir",
+        ])
         .arg(data_dir)
         .args(["--set", "io_memory_bytes=262144", "--set", "ring_depth=32"])
         .stdout(Stdio::null())
@@ -24,8 +35,15 @@ fn run_standalone(data_dir: &std::path::Path, base_port: u16, log: &std::path::P
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while !std::fs::read_to_string(log).unwrap().contains("standalone cluster ready") {
-        assert!(started.elapsed() < support::WAIT, "standalone not ready: {}", std::fs::read_to_string(log).unwrap());
+    while !std::fs::read_to_string(log)
+        .unwrap()
+        .contains("standalone cluster ready")
+    {
+        assert!(
+            started.elapsed() < support::WAIT,
+            "standalone not ready: {}",
+            std::fs::read_to_string(log).unwrap()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child
@@ -37,7 +55,10 @@ fn standalone_runs_three_registered_bookies_and_restarts() {
     // Three consecutive free ports, found by probing a random base.
     let base_port = loop {
         let base = free_port();
-        if base < 65000 && (1..3).all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
+        if base < 65000
+            && (1..3)
+                .all(|offset| std::net::TcpListener::bind(("127.0.0.1", base + offset)).is_ok())
+        {
             break base;
         }
     };
@@ -48,7 +69,11 @@ fn standalone_runs_three_registered_bookies_and_restarts() {
         assert!(text.contains("writable=3"), "{text}");
         for offset in 0..3 {
             let mut client = Client::connect(base_port + offset);
-            client.send_v2(&v2_add(key(b"pw"), entry(1, round, b"standalone"), Flags::NONE));
+            client.send_v2(&v2_add(
+                key(b"pw"),
+                entry(1, round, b"standalone"),
+                Flags::NONE,
+            ));
             assert_eq!(client.recv_v2().status(), StatusCode::Ok);
         }
         child.kill().unwrap();

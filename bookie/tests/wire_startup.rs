@@ -16,13 +16,22 @@ fn run_bookie(sets: &[String]) -> (bool, String) {
         command.arg("--set").arg(set);
     }
     let output = command.output().unwrap();
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn base_sets(root: &std::path::Path, port: u16, cores: usize) -> Vec<String> {
     vec![
-        format!("journal_dirs=[{:?}]", root.join("journal").display().to_string()),
-        format!("ledger_dirs=[{:?}]", root.join("ledgers").display().to_string()),
+        format!(
+            "journal_dirs=[{:?}]",
+            root.join("journal").display().to_string()
+        ),
+        format!(
+            "ledger_dirs=[{:?}]",
+            root.join("ledgers").display().to_string()
+        ),
         format!("bookie_port={port}"),
         "listen_address=\"127.0.0.1\"".to_owned(),
         format!("num_cores={cores}"),
@@ -35,7 +44,10 @@ fn base_sets(root: &std::path::Path, port: u16, cores: usize) -> Vec<String> {
 fn bad_configurations_are_refused_with_the_fix() {
     let dir = scratch_dir();
     let (ok, stderr) = run_bookie(&base_sets(dir.path(), free_port(), 1));
-    assert!(!ok && stderr.contains("does not exist") && stderr.contains("journal_dirs"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("does not exist") && stderr.contains("journal_dirs"),
+        "{stderr}"
+    );
 
     let mut sets = base_sets(dir.path(), free_port(), 1);
     sets.push("journal_dir_typo=1".to_owned());
@@ -56,7 +68,10 @@ fn a_taken_port_and_a_changed_core_count_are_refused() {
     std::fs::create_dir_all(other.path().join("journal")).unwrap();
     std::fs::create_dir_all(other.path().join("ledgers")).unwrap();
     let (ok, stderr) = run_bookie(&base_sets(other.path(), bookie.port, 1));
-    assert!(!ok && stderr.contains("bookie_port") && stderr.contains(&bookie.port.to_string()), "{stderr}");
+    assert!(
+        !ok && stderr.contains("bookie_port") && stderr.contains(&bookie.port.to_string()),
+        "{stderr}"
+    );
 
     let port = bookie.port;
     drop(bookie);
@@ -71,7 +86,10 @@ fn an_uninitialised_metadata_service_is_refused() {
     std::fs::create_dir_all(dir.path().join("journal")).unwrap();
     std::fs::create_dir_all(dir.path().join("ledgers")).unwrap();
     let mut sets = base_sets(dir.path(), free_port(), 1);
-    sets.push(format!("metadataServiceUri={:?}", zookeeper.uri("/ledgers")));
+    sets.push(format!(
+        "metadataServiceUri={:?}",
+        zookeeper.uri("/ledgers")
+    ));
     let (ok, stderr) = run_bookie(&sets);
     assert!(!ok && stderr.contains("init-cluster"), "{stderr}");
 }

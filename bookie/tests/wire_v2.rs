@@ -24,25 +24,38 @@ fn pipelined_adds_on_both_cores_read_back_identical() {
     let mut bodies = HashMap::new();
     for entry_id in 0..25 {
         for ledger_id in 1..=4 {
-            let body = entry(ledger_id, entry_id, format!("entry-{ledger_id}-{entry_id}").as_bytes());
+            let body = entry(
+                ledger_id,
+                entry_id,
+                format!("entry-{ledger_id}-{entry_id}").as_bytes(),
+            );
             bodies.insert((ledger_id, entry_id), body.clone());
             client.send_v2(&v2_add(master_key, body, Flags::NONE));
         }
     }
     for _ in 0..bodies.len() {
-        let Response::Add(add) = client.recv_v2() else { panic!("expected an ADD response") };
+        let Response::Add(add) = client.recv_v2() else {
+            panic!("expected an ADD response")
+        };
         assert_eq!(add.status, StatusCode::Ok);
         assert_eq!(add.version, 2);
         assert!(bodies.contains_key(&(add.ledger_id, add.entry_id)));
     }
     for ((ledger_id, entry_id), body) in &bodies {
         client.send_v2(&v2_read(*ledger_id, *entry_id, None));
-        let Response::Read(read) = client.recv_v2() else { panic!("expected a READ response") };
-        assert_eq!((read.status, read.ledger_id, read.entry_id), (StatusCode::Ok, *ledger_id, *entry_id));
+        let Response::Read(read) = client.recv_v2() else {
+            panic!("expected a READ response")
+        };
+        assert_eq!(
+            (read.status, read.ledger_id, read.entry_id),
+            (StatusCode::Ok, *ledger_id, *entry_id)
+        );
         assert_eq!(&read.body, body);
     }
     client.send_v2(&v2_read(3, -1, None));
-    let Response::Read(last) = client.recv_v2() else { panic!() };
+    let Response::Read(last) = client.recv_v2() else {
+        panic!()
+    };
     assert_eq!((last.status, last.entry_id), (StatusCode::Ok, -1));
     assert_eq!(&last.body, &bodies[&(3, 24)]);
 }
@@ -53,7 +66,9 @@ fn unknown_ledgers_and_entries_get_enoledger_and_enoentry() {
     let bookie = Bookie::start(dir.path(), 1, &[]);
     let mut client = bookie.connect();
     client.send_v2(&v2_read(77, 0, None));
-    let Response::Read(read) = client.recv_v2() else { panic!() };
+    let Response::Read(read) = client.recv_v2() else {
+        panic!()
+    };
     assert_eq!(read.status, StatusCode::NoLedger);
     assert!(read.body.is_empty());
     client.send_v2(&v2_add(key(b"pw"), entry(77, 0, b"x"), Flags::NONE));
@@ -73,14 +88,20 @@ fn fencing_rejects_the_old_writer_and_accepts_recovery_adds() {
     let master_key = key(b"pw");
     let mut writer = bookie.connect();
     for entry_id in 0..3 {
-        writer.send_v2(&v2_add(master_key, entry(5, entry_id, b"data"), Flags::NONE));
+        writer.send_v2(&v2_add(
+            master_key,
+            entry(5, entry_id, b"data"),
+            Flags::NONE,
+        ));
         assert_eq!(writer.recv_v2().status(), StatusCode::Ok);
     }
     let mut recovery = bookie.connect();
     recovery.send_v2(&v2_read(5, -1, Some(key(b"wrong"))));
     assert_eq!(recovery.recv_v2().status(), StatusCode::Unauthorized);
     recovery.send_v2(&v2_read(5, -1, Some(master_key)));
-    let Response::Read(fenced) = recovery.recv_v2() else { panic!() };
+    let Response::Read(fenced) = recovery.recv_v2() else {
+        panic!()
+    };
     assert_eq!(fenced.status, StatusCode::Ok);
     assert_eq!(fenced.body, entry(5, 2, b"data"));
 
@@ -107,7 +128,10 @@ fn fencing_rejects_the_old_writer_and_accepts_recovery_adds() {
         std::thread::sleep(std::time::Duration::from_secs(2));
         panic!("closed: {}", bookie.log_text())
     };
-    assert_eq!(proto::v2::Response::decode(frame).unwrap().status(), StatusCode::Fenced);
+    assert_eq!(
+        proto::v2::Response::decode(frame).unwrap().status(),
+        StatusCode::Fenced
+    );
 }
 
 #[test]
@@ -115,10 +139,22 @@ fn auth_is_answered_with_the_disabled_plugin() {
     let dir = scratch_dir();
     let bookie = Bookie::start(dir.path(), 1, &[]);
     let mut client = bookie.connect();
-    let message = proto::auth::AuthMessage { auth_plugin_name: "SASL".to_owned(), payload: bytes::Bytes::from_static(b"hi") };
-    client.send_v2(&proto::v2::Request::Auth(proto::v2::AuthRequest { version: 2, flags: Flags::NONE, message }));
-    let Response::Auth(auth) = client.recv_v2() else { panic!() };
-    assert_eq!(auth.message.auth_plugin_name, proto::auth::AUTH_DISABLED_PLUGIN_NAME);
+    let message = proto::auth::AuthMessage {
+        auth_plugin_name: "SASL".to_owned(),
+        payload: bytes::Bytes::from_static(b"hi"),
+    };
+    client.send_v2(&proto::v2::Request::Auth(proto::v2::AuthRequest {
+        version: 2,
+        flags: Flags::NONE,
+        message,
+    }));
+    let Response::Auth(auth) = client.recv_v2() else {
+        panic!()
+    };
+    assert_eq!(
+        auth.message.auth_plugin_name,
+        proto::auth::AUTH_DISABLED_PLUGIN_NAME
+    );
     client.send_v2(&v2_add(key(b"pw"), entry(1, 0, b"x"), Flags::NONE));
     assert_eq!(client.recv_v2().status(), StatusCode::Ok);
 }

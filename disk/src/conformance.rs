@@ -66,22 +66,38 @@ pub(crate) async fn write_buffer_round_trips<D: DurableDir>(dir: &D) {
     buffer.as_mut_slice().copy_from_slice(&data);
     let (result, mut buffer) = file.write_buffer_at(alignment_bytes as u64, buffer).await;
     result.expect("write buffer");
-    assert_eq!(file.read_at(alignment_bytes as u64, data.len()).await.expect("read"), data);
-    assert!(buffer.capacity_bytes() >= alignment_bytes * 3, "the buffer comes back");
+    assert_eq!(
+        file.read_at(alignment_bytes as u64, data.len())
+            .await
+            .expect("read"),
+        data
+    );
+    assert!(
+        buffer.capacity_bytes() >= alignment_bytes * 3,
+        "the buffer comes back"
+    );
     assert!(buffer.set_len(alignment_bytes));
     let again = pattern(alignment_bytes, 6);
     buffer.as_mut_slice().copy_from_slice(&again);
     let (result, mut buffer) = file.write_buffer_at(0, buffer).await;
     result.expect("rewrite");
-    assert_eq!(file.read_at(0, alignment_bytes).await.expect("reread"), again);
     assert_eq!(
-        file.read_at(alignment_bytes as u64, data.len()).await.expect("read rest"),
+        file.read_at(0, alignment_bytes).await.expect("reread"),
+        again
+    );
+    assert_eq!(
+        file.read_at(alignment_bytes as u64, data.len())
+            .await
+            .expect("read rest"),
         data,
         "nothing beyond the length was written"
     );
     assert!(buffer.set_len(100));
     let (result, _) = file.write_buffer_at(0, buffer).await;
-    assert!(matches!(result, Err(DiskError::Misaligned { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(DiskError::Misaligned { .. })),
+        "{result:?}"
+    );
 }
 
 /// Misaligned offsets and lengths are refused with `Misaligned` and write nothing.

@@ -71,7 +71,11 @@ pub trait DurableFile {
     /// Writes `buffer.as_slice()` at `offset_bytes` with exactly the contract of `write_at`, and
     /// hands the buffer back for reuse (its capacity may have shrunk to its length). The default
     /// calls `write_at`.
-    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+    async fn write_buffer_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
         let result = self.write_at(offset_bytes, buffer.as_slice()).await;
         (result, buffer)
     }
@@ -134,7 +138,11 @@ impl<F: DurableFile> DurableFile for std::rc::Rc<F> {
         (**self).alloc_write_buffer(capacity_bytes)
     }
 
-    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+    async fn write_buffer_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
         (**self).write_buffer_at(offset_bytes, buffer).await
     }
 

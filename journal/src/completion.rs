@@ -18,7 +18,10 @@ pub(crate) struct Completion<T>(Mutex<Slot<T>>);
 
 impl<T> Completion<T> {
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Completion(Mutex::new(Slot { value: None, waker: None })))
+        Arc::new(Completion(Mutex::new(Slot {
+            value: None,
+            waker: None,
+        })))
     }
 
     /// Sets the value and wakes the waiter, if any.

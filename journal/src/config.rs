@@ -68,19 +68,35 @@ impl JournalConfig {
         let fail = |reason: String| Err(ConfigError { reason });
         let alignment = self.alignment_bytes;
         if !alignment.is_power_of_two() || !(512..=ALIGNMENT_BYTES_MAX).contains(&alignment) {
-            return fail(format!("alignment_bytes {alignment} must be a power of two in 512..=65536"));
+            return fail(format!(
+                "alignment_bytes {alignment} must be a power of two in 512..=65536"
+            ));
         }
         if self.batch_bytes_max < alignment {
-            return fail(format!("batch_bytes_max {} is below alignment_bytes", self.batch_bytes_max));
+            return fail(format!(
+                "batch_bytes_max {} is below alignment_bytes",
+                self.batch_bytes_max
+            ));
         }
         if !(1..=64).contains(&self.writes_in_flight_max) {
-            return fail(format!("writes_in_flight_max {} must be in 1..=64", self.writes_in_flight_max));
+            return fail(format!(
+                "writes_in_flight_max {} must be in 1..=64",
+                self.writes_in_flight_max
+            ));
         }
-        if self.preallocate_step_bytes == 0 || !self.preallocate_step_bytes.is_multiple_of(alignment as u64) {
-            return fail(format!("preallocate_step_bytes {} must be a positive multiple of alignment", self.preallocate_step_bytes));
+        if self.preallocate_step_bytes == 0
+            || !self.preallocate_step_bytes.is_multiple_of(alignment as u64)
+        {
+            return fail(format!(
+                "preallocate_step_bytes {} must be a positive multiple of alignment",
+                self.preallocate_step_bytes
+            ));
         }
         if self.file_bytes_max < 4 * alignment as u64 {
-            return fail(format!("file_bytes_max {} must be at least four alignment blocks", self.file_bytes_max));
+            return fail(format!(
+                "file_bytes_max {} must be at least four alignment blocks",
+                self.file_bytes_max
+            ));
         }
         if self.queued_bytes_max == 0 || self.queued_records_max == 0 {
             return fail("queued_bytes_max and queued_records_max must be positive".to_owned());
@@ -101,12 +117,47 @@ mod tests {
     #[test]
     fn bad_alignment_and_limits_are_refused() {
         let base = JournalConfig::default();
-        assert!(JournalConfig { alignment_bytes: 1000, ..base }.validate().is_err());
-        assert!(JournalConfig { alignment_bytes: 256, ..base }.validate().is_err());
-        assert!(JournalConfig { alignment_bytes: 1 << 17, ..base }.validate().is_err());
-        assert!(JournalConfig { batch_bytes_max: 100, ..base }.validate().is_err());
-        assert!(JournalConfig { preallocate_step_bytes: 4097, ..base }.validate().is_err());
-        assert!(JournalConfig { file_bytes_max: 4096, ..base }.validate().is_err());
-        assert!(JournalConfig { queued_records_max: 0, ..base }.validate().is_err());
+        assert!(JournalConfig {
+            alignment_bytes: 1000,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            alignment_bytes: 256,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            alignment_bytes: 1 << 17,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            batch_bytes_max: 100,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            preallocate_step_bytes: 4097,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            file_bytes_max: 4096,
+            ..base
+        }
+        .validate()
+        .is_err());
+        assert!(JournalConfig {
+            queued_records_max: 0,
+            ..base
+        }
+        .validate()
+        .is_err());
     }
 }

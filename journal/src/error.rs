@@ -30,7 +30,10 @@ pub enum JournalError {
     Poisoned { cause: String },
     /// Too many records or bytes are queued; retry later (BookKeeper's ETOOMANYREQUESTS).
     #[error("journal queue is full ({queued_records} records, {queued_bytes} bytes queued)")]
-    Backpressure { queued_records: usize, queued_bytes: usize },
+    Backpressure {
+        queued_records: usize,
+        queued_bytes: usize,
+    },
     /// The record's body is larger than a frame may carry.
     #[error("record of {record_bytes} bytes exceeds the journal record maximum")]
     RecordTooLarge { record_bytes: usize },
@@ -54,7 +57,11 @@ pub enum ReplayError {
     /// A damaged record was followed by a batch written after the damaged bytes were durable:
     /// acknowledged data is corrupt. Not a torn write.
     #[error("journal file {journal_id:x} is corrupt at offset {offset_bytes}: {reason}")]
-    Corrupt { journal_id: u64, offset_bytes: u64, reason: String },
+    Corrupt {
+        journal_id: u64,
+        offset_bytes: u64,
+        reason: String,
+    },
     /// The checkpoint mark names a file that no longer exists (BookKeeper's "recovery log missing").
     #[error("journal file {journal_id:x} named by the checkpoint mark is missing")]
     MissingFile { journal_id: u64 },
@@ -64,8 +71,16 @@ pub enum ReplayError {
 }
 
 impl ReplayError {
-    pub(crate) fn corrupt(journal_id: u64, offset_bytes: u64, reason: impl std::fmt::Display) -> Self {
-        ReplayError::Corrupt { journal_id, offset_bytes, reason: reason.to_string() }
+    pub(crate) fn corrupt(
+        journal_id: u64,
+        offset_bytes: u64,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        ReplayError::Corrupt {
+            journal_id,
+            offset_bytes,
+            reason: reason.to_string(),
+        }
     }
 }
 

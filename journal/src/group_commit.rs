@@ -96,9 +96,15 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                 }
             }
             let prepared = self.prepare_batch(&batch, &mut spares).await;
-            let finished = if in_flight.len() >= writes_max { self.finish_oldest(&mut in_flight, &mut spares).await } else { Ok(()) };
+            let finished = if in_flight.len() >= writes_max {
+                self.finish_oldest(&mut in_flight, &mut spares).await
+            } else {
+                Ok(())
+            };
             let started = match (prepared, finished) {
-                (Ok(prepared), Ok(())) => self.start_write(prepared, std::mem::take(&mut batch)).await,
+                (Ok(prepared), Ok(())) => {
+                    self.start_write(prepared, std::mem::take(&mut batch)).await
+                }
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
             match started {
@@ -132,7 +138,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
 
     /// Encodes the batch at the next write offset (reserving its bytes) straight into a write
     /// buffer of the file (a spare when one is large enough), and preallocates.
-    async fn prepare_batch(&self, batch: &[Queued], spares: &mut Vec<WriteBuffer>) -> Result<Prepared<D::File>, JournalError> {
+    async fn prepare_batch(
+        &self,
+        batch: &[Queued],
+        spares: &mut Vec<WriteBuffer>,
+    ) -> Result<Prepared<D::File>, JournalError> {
         let (file, journal_id, offset, durable_offset) = {
             let state = self.state();
             let durable_offset = if state.durable_pos.journal_id == state.written_pos.journal_id {
@@ -140,32 +150,60 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             } else {
                 self.alignment_bytes as u64
             };
-            (Rc::clone(&state.file), state.written_pos.journal_id, state.write_offset_bytes, durable_offset)
+            (
+                Rc::clone(&state.file),
+                state.written_pos.journal_id,
+                state.write_offset_bytes,
+                durable_offset,
+            )
         };
         let batch_bytes = batch_bytes(offset, self.alignment_bytes, batch);
         let mut buffer = self.write_buffer(&file, spares, batch_bytes)?;
-        let layout = encode_batch(journal_id, offset, durable_offset, self.alignment_bytes, batch, buffer.as_mut_slice());
+        let layout = encode_batch(
+            journal_id,
+            offset,
+            durable_offset,
+            self.alignment_bytes,
+            batch,
+            buffer.as_mut_slice(),
+        );
         let batch_end = offset + layout.batch_bytes as u64;
         self.preallocate(&file, batch_end).await?;
         self.state_mut().write_offset_bytes = batch_end;
-        Ok(Prepared { file, journal_id, offset, layout, buffer })
+        Ok(Prepared {
+            file,
+            journal_id,
+            offset,
+            layout,
+            buffer,
+        })
     }
 
     /// A buffer of exactly `len_bytes` for the next batch: a spare whose capacity allows, else a
     /// fresh one from the file, large enough for a full batch so it can be reused. Spares too
     /// small for this batch are dropped first (glommio's registered memory is small).
-    fn write_buffer(&self, file: &D::File, spares: &mut Vec<WriteBuffer>, len_bytes: usize) -> Result<WriteBuffer, JournalError> {
-        let fitting = spares.iter().position(|buffer| buffer.capacity_bytes() >= len_bytes);
+    fn write_buffer(
+        &self,
+        file: &D::File,
+        spares: &mut Vec<WriteBuffer>,
+        len_bytes: usize,
+    ) -> Result<WriteBuffer, JournalError> {
+        let fitting = spares
+            .iter()
+            .position(|buffer| buffer.capacity_bytes() >= len_bytes);
         let mut buffer = match fitting {
             Some(index) => spares.swap_remove(index),
             None => {
                 spares.clear();
                 let capacity_bytes = len_bytes.max(self.config.batch_bytes_max);
-                file.alloc_write_buffer(capacity_bytes).map_err(disk_error)?
+                file.alloc_write_buffer(capacity_bytes)
+                    .map_err(disk_error)?
             }
         };
         if !buffer.set_len(len_bytes) {
-            return Err(JournalError::Poisoned { cause: format!("write buffer smaller than the {len_bytes}-byte batch") });
+            return Err(JournalError::Poisoned {
+                cause: format!("write buffer smaller than the {len_bytes}-byte batch"),
+            });
         }
         Ok(buffer)
     }
@@ -176,16 +214,36 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         &self,
         prepared: Prepared<D::File>,
         batch: Vec<Queued>,
-    ) -> Result<InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>>, JournalError> {
-        let Prepared { file, journal_id, offset, layout, buffer } = prepared;
+    ) -> Result<
+        InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>>,
+        JournalError,
+    > {
+        let Prepared {
+            file,
+            journal_id,
+            offset,
+            layout,
+            buffer,
+        } = prepared;
         let mut future = Box::pin(async move { file.write_buffer_at(offset, buffer).await });
         let done = future::poll_once(&mut future).await;
-        Ok(InFlight { future, done, batch, journal_id, batch_end: offset + layout.batch_bytes as u64, layout })
+        Ok(InFlight {
+            future,
+            done,
+            batch,
+            journal_id,
+            batch_end: offset + layout.batch_bytes as u64,
+            layout,
+        })
     }
 
     /// Publishes every write at the front of `in_flight` that has already completed, without
     /// waiting for the others.
-    async fn finish_completed<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
+    async fn finish_completed<Fut>(
+        &self,
+        in_flight: &mut VecDeque<InFlight<Fut>>,
+        spares: &mut Vec<WriteBuffer>,
+    ) -> Result<(), JournalError>
     where
         Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
     {
@@ -202,7 +260,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     }
 
     /// Waits for every write in flight and publishes them in order.
-    async fn finish_all<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
+    async fn finish_all<Fut>(
+        &self,
+        in_flight: &mut VecDeque<InFlight<Fut>>,
+        spares: &mut Vec<WriteBuffer>,
+    ) -> Result<(), JournalError>
     where
         Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
     {
@@ -214,7 +276,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
 
     /// Waits for the oldest write in flight, if any, and publishes it: `written_pos` advances
     /// and its records wait for the next sync. Returns its buffer to `spares`.
-    async fn finish_oldest<Fut>(&self, in_flight: &mut VecDeque<InFlight<Fut>>, spares: &mut Vec<WriteBuffer>) -> Result<(), JournalError>
+    async fn finish_oldest<Fut>(
+        &self,
+        in_flight: &mut VecDeque<InFlight<Fut>>,
+        spares: &mut Vec<WriteBuffer>,
+    ) -> Result<(), JournalError>
     where
         Fut: std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>,
     {
@@ -236,11 +302,15 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             // The sync loop failed while this write was in flight: acknowledge nothing.
             drop(state);
             fail_batch(Some(flight.batch), &JournalError::Poisoned { cause });
-            return Err(JournalError::Poisoned { cause: "fsync failed while a write was in flight".to_owned() });
+            return Err(JournalError::Poisoned {
+                cause: "fsync failed while a write was in flight".to_owned(),
+            });
         }
         let journal_id = flight.journal_id;
         for (queued, end) in flight.batch.drain(..).zip(flight.layout.record_ends) {
-            state.unsynced.push_back((JournalPos::new(journal_id, end), queued.waiter));
+            state
+                .unsynced
+                .push_back((JournalPos::new(journal_id, end), queued.waiter));
         }
         state.written_pos = JournalPos::new(journal_id, flight.batch_end);
         state.stats.batches += 1;
@@ -255,7 +325,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         future::poll_fn(|context| {
             let mut state = self.state_mut();
             if let Some(cause) = &state.poisoned {
-                return Poll::Ready(Wake::Poisoned(JournalError::Poisoned { cause: cause.clone() }));
+                return Poll::Ready(Wake::Poisoned(JournalError::Poisoned {
+                    cause: cause.clone(),
+                }));
             }
             if !state.queue.is_empty() {
                 return Poll::Ready(Wake::Records);
@@ -272,7 +344,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     async fn wait_for_full_batch(&self) {
         future::poll_fn(|context| {
             let mut state = self.state_mut();
-            if state.queued_bytes >= self.config.batch_bytes_max || state.closing || state.poisoned.is_some() {
+            if state.queued_bytes >= self.config.batch_bytes_max
+                || state.closing
+                || state.poisoned.is_some()
+            {
                 return Poll::Ready(());
             }
             state.writer_waker = Some(context.waker().clone());
@@ -288,7 +363,8 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     /// do not).
     fn take_batch(&self, batch: &mut Vec<Queued>) {
         let mut state = self.state_mut();
-        let mut batch_bytes = BATCH_MARK_BYTES + self.alignment_bytes + crate::format::frame_bytes(0);
+        let mut batch_bytes =
+            BATCH_MARK_BYTES + self.alignment_bytes + crate::format::frame_bytes(0);
         while let Some(next) = state.queue.front() {
             let record_bytes = next.record.frame_bytes();
             if !batch.is_empty() && batch_bytes + record_bytes > self.config.batch_bytes_max {
@@ -312,7 +388,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         }
         let step = self.config.preallocate_step_bytes;
         let target = end_bytes.div_ceil(step) * step;
-        file.allocate(allocated, target - allocated).await.map_err(disk_error)?;
+        file.allocate(allocated, target - allocated)
+            .await
+            .map_err(disk_error)?;
         self.state_mut().allocated_bytes = target;
         Ok(())
     }
@@ -322,7 +400,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         future::poll_fn(|context| {
             let mut state = self.state_mut();
             if let Some(cause) = &state.poisoned {
-                return Poll::Ready(Err(JournalError::Poisoned { cause: cause.clone() }));
+                return Poll::Ready(Err(JournalError::Poisoned {
+                    cause: cause.clone(),
+                }));
             }
             if state.durable_pos == state.written_pos {
                 return Poll::Ready(Ok(()));
@@ -332,9 +412,12 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         })
         .await?;
         let next_id = self.state().written_pos.journal_id + 1;
-        let (file, alignment_bytes) = create_file(&self.dir, &self.config, next_id, self.alignment_bytes).await?;
+        let (file, alignment_bytes) =
+            create_file(&self.dir, &self.config, next_id, self.alignment_bytes).await?;
         if alignment_bytes != self.alignment_bytes {
-            return Err(JournalError::Poisoned { cause: "journal file alignment changed on rollover".to_owned() });
+            return Err(JournalError::Poisoned {
+                cause: "journal file alignment changed on rollover".to_owned(),
+            });
         }
         let mut state = self.state_mut();
         let start = JournalPos::new(next_id, alignment_bytes as u64);
@@ -351,7 +434,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             let next = future::poll_fn(|context| {
                 let mut state = self.state_mut();
                 if let Some(cause) = &state.poisoned {
-                    return Poll::Ready(Err(JournalError::Poisoned { cause: cause.clone() }));
+                    return Poll::Ready(Err(JournalError::Poisoned {
+                        cause: cause.clone(),
+                    }));
                 }
                 if state.written_pos > state.durable_pos {
                     return Poll::Ready(Ok(Some((state.written_pos, Rc::clone(&state.file)))));
@@ -370,7 +455,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                 Err(_) => return Ok(()),
             };
             if let Err(error) = file.sync().await {
-                let error = JournalError::Poisoned { cause: error.to_string() };
+                let error = JournalError::Poisoned {
+                    cause: error.to_string(),
+                };
                 self.poison(&error);
                 return Err(error);
             }
@@ -388,7 +475,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             }
             state.durable_pos = target;
             state.stats.syncs += 1;
-            while state.unsynced.front().is_some_and(|(end, _)| *end <= target) {
+            while state
+                .unsynced
+                .front()
+                .is_some_and(|(end, _)| *end <= target)
+            {
                 if let Some(entry) = state.unsynced.pop_front() {
                     done.push(entry);
                 }
@@ -416,7 +507,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             state.queued_bytes = 0;
             let unsynced = std::mem::take(&mut state.unsynced);
             wake_all(&mut state);
-            unsynced.into_iter().map(|(_, waiter)| waiter).chain(queued.into_iter().map(|queued| queued.waiter)).collect()
+            unsynced
+                .into_iter()
+                .map(|(_, waiter)| waiter)
+                .chain(queued.into_iter().map(|queued| queued.waiter))
+                .collect()
         };
         tracing::error!(%error, "journal poisoned: nothing more will be acknowledged");
         for waiter in failed {
@@ -495,24 +590,36 @@ pub(crate) fn encode_batch(
     }
     assert_eq!(at, out.len(), "batch buffer does not match the batch size");
     debug_assert_eq!((offset_bytes + at as u64) % alignment_bytes as u64, 0);
-    BatchLayout { batch_bytes: at, record_ends }
+    BatchLayout {
+        batch_bytes: at,
+        record_ends,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::{decode_frame, decode_payload, Frame};
     use crate::format::Record;
+    use crate::format::{decode_frame, decode_payload, Frame};
     use crate::waiter::LocalSlot;
 
     fn queued(record: Record) -> Queued {
-        Queued { record, waiter: Waiter::Local(Rc::new(LocalSlot::default())) }
+        Queued {
+            record,
+            waiter: Waiter::Local(Rc::new(LocalSlot::default())),
+        }
     }
 
     #[test]
     fn a_batch_is_a_mark_then_the_records_then_padding_to_the_boundary() {
         let batch: Vec<Queued> = (0..3)
-            .map(|entry_id| queued(Record::Entry { ledger_id: 4, entry_id, body: bytes::Bytes::from(vec![7u8; 100]) }))
+            .map(|entry_id| {
+                queued(Record::Entry {
+                    ledger_id: 4,
+                    entry_id,
+                    body: bytes::Bytes::from(vec![7u8; 100]),
+                })
+            })
             .chain([queued(Record::Fence { ledger_id: 4 })])
             .collect();
         let offset = 1024;
@@ -525,10 +632,17 @@ mod tests {
         let mut kinds = Vec::new();
         let mut ends = Vec::new();
         while pos < bytes.len() {
-            let Ok(Frame::Record { kind, payload, total_bytes }) = decode_frame(9, &bytes[pos..]) else {
+            let Ok(Frame::Record {
+                kind,
+                payload,
+                total_bytes,
+            }) = decode_frame(9, &bytes[pos..])
+            else {
                 panic!("bad frame at {pos}");
             };
-            kinds.push(decode_payload(kind, payload).map(|decoded| std::mem::discriminant(&decoded)));
+            kinds.push(
+                decode_payload(kind, payload).map(|decoded| std::mem::discriminant(&decoded)),
+            );
             pos += total_bytes;
             ends.push(offset + pos as u64);
         }

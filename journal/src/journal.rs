@@ -87,8 +87,12 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     /// [`replay`](crate::replay).
     pub async fn open(dir: D, config: JournalConfig, sleep: S) -> Result<Self, JournalError> {
         config.validate()?;
-        let journal_id = crate::replay::journal_ids(&dir).await?.last().map_or(1, |id| id + 1);
-        let (file, alignment_bytes) = create_file(&dir, &config, journal_id, config.alignment_bytes).await?;
+        let journal_id = crate::replay::journal_ids(&dir)
+            .await?
+            .last()
+            .map_or(1, |id| id + 1);
+        let (file, alignment_bytes) =
+            create_file(&dir, &config, journal_id, config.alignment_bytes).await?;
         let start = JournalPos::new(journal_id, alignment_bytes as u64);
         let state = State {
             queue: VecDeque::new(),
@@ -107,7 +111,13 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             allocated_bytes: config.preallocate_step_bytes,
             stats: JournalStats::default(),
         };
-        Ok(Journal { dir, config, sleep, alignment_bytes, state: RefCell::new(state) })
+        Ok(Journal {
+            dir,
+            config,
+            sleep,
+            alignment_bytes,
+            state: RefCell::new(state),
+        })
     }
 
     /// Queues `record` and returns a future that resolves when it is durable, with the position
@@ -142,14 +152,20 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         self.enqueue_or_return(record, &mut slot)
     }
 
-    fn enqueue_or_return(&self, record: Record, waiter: &mut Option<Waiter>) -> Result<(), JournalError> {
+    fn enqueue_or_return(
+        &self,
+        record: Record,
+        waiter: &mut Option<Waiter>,
+    ) -> Result<(), JournalError> {
         let record_bytes = record.frame_bytes();
         if record_bytes > RECORD_BODY_BYTES_MAX {
             return Err(JournalError::RecordTooLarge { record_bytes });
         }
         let mut state = self.state.borrow_mut();
         if let Some(cause) = &state.poisoned {
-            return Err(JournalError::Poisoned { cause: cause.clone() });
+            return Err(JournalError::Poisoned {
+                cause: cause.clone(),
+            });
         }
         if state.closing {
             return Err(JournalError::Closed);
@@ -225,7 +241,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
 
     /// The configuration in force (with the effective alignment).
     pub fn config(&self) -> JournalConfig {
-        JournalConfig { alignment_bytes: self.alignment_bytes, ..self.config }
+        JournalConfig {
+            alignment_bytes: self.alignment_bytes,
+            ..self.config
+        }
     }
 
     /// Refuses new appends; the writer makes every queued record durable and then
@@ -243,7 +262,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         let current_id = self.state.borrow().written_pos.journal_id;
         let ids = crate::replay::journal_ids(&self.dir).await?;
         let mut removed = 0;
-        for id in ids.into_iter().filter(|&id| id < mark.journal_id && id < current_id) {
+        for id in ids
+            .into_iter()
+            .filter(|&id| id < mark.journal_id && id < current_id)
+        {
             self.dir.remove_file(&file_name::name(id)).await?;
             removed += 1;
         }
@@ -269,7 +291,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
 
 /// Wakes every task parked on the journal state.
 pub(crate) fn wake_all<F>(state: &mut State<F>) {
-    for waker in [state.writer_waker.take(), state.syncer_waker.take()].into_iter().flatten() {
+    for waker in [state.writer_waker.take(), state.syncer_waker.take()]
+        .into_iter()
+        .flatten()
+    {
         waker.wake();
     }
     for waker in state.space_wakers.drain(..) {
@@ -285,16 +310,26 @@ pub(crate) async fn create_file<D: DurableDir>(
     journal_id: u64,
     alignment_bytes_wanted: usize,
 ) -> Result<(D::File, usize), JournalError> {
-    let file = dir.create_file(&file_name::name(journal_id)).await.map_err(disk_error)?;
+    let file = dir
+        .create_file(&file_name::name(journal_id))
+        .await
+        .map_err(disk_error)?;
     let alignment_bytes = alignment_bytes_wanted.max(file.alignment_bytes());
     if alignment_bytes > crate::format::ALIGNMENT_BYTES_MAX {
         return Err(JournalError::Config(crate::config::ConfigError {
             reason: format!("file alignment {alignment_bytes} exceeds the journal maximum"),
         }));
     }
-    file.allocate(0, config.preallocate_step_bytes).await.map_err(disk_error)?;
-    let header = FileHeader { journal_id, alignment_bytes: alignment_bytes as u32 };
-    file.write_at(0, &header.encode_block()).await.map_err(disk_error)?;
+    file.allocate(0, config.preallocate_step_bytes)
+        .await
+        .map_err(disk_error)?;
+    let header = FileHeader {
+        journal_id,
+        alignment_bytes: alignment_bytes as u32,
+    };
+    file.write_at(0, &header.encode_block())
+        .await
+        .map_err(disk_error)?;
     file.sync().await.map_err(disk_error)?;
     dir.sync_dir().await.map_err(disk_error)?;
     Ok((file, alignment_bytes))

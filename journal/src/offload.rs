@@ -46,8 +46,15 @@ impl SyncThread {
                     job();
                 }
             })
-            .map_err(|error| DiskError::Io { path: name.to_owned(), operation: "spawn I/O thread", message: error.to_string() })?;
-        Ok(SyncThread { sender: Some(sender), handle: Some(handle) })
+            .map_err(|error| DiskError::Io {
+                path: name.to_owned(),
+                operation: "spawn I/O thread",
+                message: error.to_string(),
+            })?;
+        Ok(SyncThread {
+            sender: Some(sender),
+            handle: Some(handle),
+        })
     }
 
     /// Runs `job` on the thread and awaits its result.
@@ -89,7 +96,10 @@ impl<D> SyncOffloadDir<D> {
     pub fn new(inner: D, name: &str) -> Result<Self, DiskError> {
         let write = SyncThread::spawn(&format!("{name}-w"))?;
         let sync = SyncThread::spawn(&format!("{name}-s"))?;
-        Ok(Self { inner, sync_thread: Arc::new(IoThreads { write, sync }) })
+        Ok(Self {
+            inner,
+            sync_thread: Arc::new(IoThreads { write, sync }),
+        })
     }
 
     /// The wrapped directory.
@@ -107,12 +117,18 @@ where
 
     async fn create_file(&self, name: &str) -> Result<Self::File, DiskError> {
         let inner = self.inner.create_file(name).await?;
-        Ok(SyncOffloadFile { inner, sync_thread: Arc::clone(&self.sync_thread) })
+        Ok(SyncOffloadFile {
+            inner,
+            sync_thread: Arc::clone(&self.sync_thread),
+        })
     }
 
     async fn open_file(&self, name: &str) -> Result<Self::File, DiskError> {
         let inner = self.inner.open_file(name).await?;
-        Ok(SyncOffloadFile { inner, sync_thread: Arc::clone(&self.sync_thread) })
+        Ok(SyncOffloadFile {
+            inner,
+            sync_thread: Arc::clone(&self.sync_thread),
+        })
     }
 
     async fn list_files(&self) -> Result<Vec<String>, DiskError> {
@@ -150,7 +166,9 @@ where
         let file = self.inner.clone();
         self.sync_thread
             .write
-            .run(move || futures_lite::future::block_on(file.write_at(offset_bytes, owned.as_slice())))
+            .run(move || {
+                futures_lite::future::block_on(file.write_at(offset_bytes, owned.as_slice()))
+            })
             .await
             .unwrap_or_else(|| Err(stopped("write_at")))
     }
@@ -165,7 +183,12 @@ where
             .sync
             .run(move || futures_lite::future::block_on(file.sync()))
             .await
-            .unwrap_or_else(|| Err(DiskError::SyncFailed { path: String::new(), message: "sync thread stopped".to_owned() }))
+            .unwrap_or_else(|| {
+                Err(DiskError::SyncFailed {
+                    path: String::new(),
+                    message: "sync thread stopped".to_owned(),
+                })
+            })
     }
 
     async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError> {
@@ -178,5 +201,9 @@ where
 }
 
 fn stopped(operation: &'static str) -> DiskError {
-    DiskError::Io { path: String::new(), operation, message: "I/O thread stopped".to_owned() }
+    DiskError::Io {
+        path: String::new(),
+        operation,
+        message: "I/O thread stopped".to_owned(),
+    }
 }

@@ -22,7 +22,10 @@ use types::JournalPos;
 
 use crate::error::ReplayError;
 use crate::file_name;
-use crate::format::{decode_frame, decode_payload, Decoded, FileHeader, Frame, FrameError, HeaderError, Record, HEADER_BYTES};
+use crate::format::{
+    decode_frame, decode_payload, Decoded, FileHeader, Frame, FrameError, HeaderError, Record,
+    HEADER_BYTES,
+};
 
 /// Bytes read from a journal file at a time.
 const READ_CHUNK_BYTES: usize = 1 << 20;
@@ -67,7 +70,12 @@ pub struct ReplayReport {
 /// The ids of the journal files in `dir`, ascending. Names that are not journal file names are
 /// ignored.
 pub async fn journal_ids<D: DurableDir>(dir: &D) -> Result<Vec<u64>, DiskError> {
-    let mut ids: Vec<u64> = dir.list_files().await?.iter().filter_map(|name| file_name::parse(name)).collect();
+    let mut ids: Vec<u64> = dir
+        .list_files()
+        .await?
+        .iter()
+        .filter_map(|name| file_name::parse(name))
+        .collect();
     ids.sort_unstable();
     Ok(ids)
 }
@@ -77,14 +85,24 @@ pub async fn journal_ids<D: DurableDir>(dir: &D) -> Result<Vec<u64>, DiskError> 
 ///
 /// `from == JournalPos::ZERO` replays everything. A mark whose file is missing is an error, as
 /// in BookKeeper. Torn tails end a file normally; corruption is an error.
-pub async fn replay<D, V>(dir: &D, from: JournalPos, mut visitor: V) -> Result<ReplayReport, ReplayError>
+pub async fn replay<D, V>(
+    dir: &D,
+    from: JournalPos,
+    mut visitor: V,
+) -> Result<ReplayReport, ReplayError>
 where
     D: DurableDir,
     V: FnMut(JournalPos, Record),
 {
-    let ids: Vec<u64> = journal_ids(dir).await?.into_iter().filter(|&id| id >= from.journal_id).collect();
+    let ids: Vec<u64> = journal_ids(dir)
+        .await?
+        .into_iter()
+        .filter(|&id| id >= from.journal_id)
+        .collect();
     if from.journal_id > 0 && ids.first() != Some(&from.journal_id) {
-        return Err(ReplayError::MissingFile { journal_id: from.journal_id });
+        return Err(ReplayError::MissingFile {
+            journal_id: from.journal_id,
+        });
     }
     let mut report = ReplayReport {
         records_replayed: 0,
@@ -94,7 +112,11 @@ where
         stop: StopReason::NoFiles,
     };
     for id in ids {
-        let start_bytes = if id == from.journal_id { from.offset_bytes } else { 0 };
+        let start_bytes = if id == from.journal_id {
+            from.offset_bytes
+        } else {
+            0
+        };
         let file = dir.open_file(&file_name::name(id)).await?;
         let scan = scan_file(&file, id, start_bytes, &mut visitor).await?;
         report.records_replayed += scan.records;
@@ -140,7 +162,12 @@ impl<F: DurableFile> Window<'_, F> {
     }
 }
 
-async fn scan_file<F, V>(file: &F, journal_id: u64, start_bytes: u64, visitor: &mut V) -> Result<FileScan, ReplayError>
+async fn scan_file<F, V>(
+    file: &F,
+    journal_id: u64,
+    start_bytes: u64,
+    visitor: &mut V,
+) -> Result<FileScan, ReplayError>
 where
     F: DurableFile,
     V: FnMut(JournalPos, Record),
@@ -149,30 +176,54 @@ where
     let head = file.read_at(0, HEADER_BYTES).await?;
     let header = match FileHeader::decode(&head) {
         Ok(header) => header,
-        Err(HeaderError::Empty) => return Ok(FileScan { records: 0, end_bytes: 0, stop: StopReason::EmptyFile }),
+        Err(HeaderError::Empty) => {
+            return Ok(FileScan {
+                records: 0,
+                end_bytes: 0,
+                stop: StopReason::EmptyFile,
+            })
+        }
         Err(error) => return Err(ReplayError::BadHeader { journal_id, error }),
     };
     if header.journal_id != journal_id {
-        return Err(ReplayError::corrupt(journal_id, 16, format!("header names journal {:x}", header.journal_id)));
+        return Err(ReplayError::corrupt(
+            journal_id,
+            16,
+            format!("header names journal {:x}", header.journal_id),
+        ));
     }
     let alignment_bytes = u64::from(header.alignment_bytes);
-    let mut window = Window { file, size_bytes, start_bytes: 0, bytes: Vec::new() };
+    let mut window = Window {
+        file,
+        size_bytes,
+        start_bytes: 0,
+        bytes: Vec::new(),
+    };
     let mut pos = start_bytes.max(alignment_bytes);
     let mut records = 0;
     loop {
         if pos >= size_bytes {
-            return Ok(FileScan { records, end_bytes: pos, stop: StopReason::EndOfFile });
+            return Ok(FileScan {
+                records,
+                end_bytes: pos,
+                stop: StopReason::EndOfFile,
+            });
         }
         let mut need = crate::format::FRAME_HEADER_BYTES;
         let outcome = loop {
             let bytes = window.at(pos, need).await?;
             match decode_frame(journal_id, bytes) {
-                Err(FrameError::Truncated { needed_bytes, available_bytes })
-                    if pos + (available_bytes as u64) < size_bytes && needed_bytes > need =>
-                {
+                Err(FrameError::Truncated {
+                    needed_bytes,
+                    available_bytes,
+                }) if pos + (available_bytes as u64) < size_bytes && needed_bytes > need => {
                     need = needed_bytes;
                 }
-                Ok(Frame::Record { kind, payload, total_bytes }) => {
+                Ok(Frame::Record {
+                    kind,
+                    payload,
+                    total_bytes,
+                }) => {
                     break Ok((decode_payload(kind, payload), total_bytes));
                 }
                 Ok(Frame::End) => break Err(None),
@@ -189,15 +240,26 @@ where
             }
             Ok((Err(error), _)) => {
                 // The CRC matched, so these are the bytes a writer wrote: not a torn write.
-                return Err(ReplayError::corrupt(journal_id, pos, crate::error::payload_problem(&error)));
+                return Err(ReplayError::corrupt(
+                    journal_id,
+                    pos,
+                    crate::error::payload_problem(&error),
+                ));
             }
             Err(damage) => {
                 check_nothing_durable_after(&mut window, journal_id, alignment_bytes, pos).await?;
                 let stop = match damage {
                     None => StopReason::EndMarker,
-                    Some(error) => StopReason::TornTail { offset_bytes: pos, reason: crate::error::frame_problem(&error) },
+                    Some(error) => StopReason::TornTail {
+                        offset_bytes: pos,
+                        reason: crate::error::frame_problem(&error),
+                    },
                 };
-                return Ok(FileScan { records, end_bytes: pos, stop });
+                return Ok(FileScan {
+                    records,
+                    end_bytes: pos,
+                    stop,
+                });
             }
         }
     }
@@ -215,7 +277,10 @@ async fn check_nothing_durable_after<F: DurableFile>(
     while probe < window.size_bytes {
         let bytes = window.at(probe, crate::format::frame_bytes(8)).await?;
         if let Ok(Frame::Record { kind, payload, .. }) = decode_frame(journal_id, bytes) {
-            if let Ok(Decoded::BatchMark { durable_offset_bytes }) = decode_payload(kind, payload) {
+            if let Ok(Decoded::BatchMark {
+                durable_offset_bytes,
+            }) = decode_payload(kind, payload)
+            {
                 if durable_offset_bytes > damaged_bytes {
                     return Err(ReplayError::corrupt(
                         journal_id,

@@ -38,7 +38,9 @@ impl<D: DurableDir, S: Sleep + Clone> JournalSet<D, S> {
     /// Opens one journal (a fresh file) in each directory, in order.
     pub async fn open(dirs: Vec<D>, config: JournalConfig, sleep: S) -> Result<Self, JournalError> {
         if dirs.is_empty() {
-            return Err(JournalError::Config(crate::config::ConfigError { reason: "no journal directory".to_owned() }));
+            return Err(JournalError::Config(crate::config::ConfigError {
+                reason: "no journal directory".to_owned(),
+            }));
         }
         let mut journals = Vec::with_capacity(dirs.len());
         for dir in dirs {
@@ -81,8 +83,16 @@ impl<D: DurableDir, S: Sleep> JournalSet<D, S> {
 
     /// Runs every journal's writer concurrently until all return; the first error, if any.
     pub async fn run_writers(&self) -> Result<(), JournalError> {
-        let writers: Vec<_> = self.journals.iter().map(|journal| Box::pin(journal.run_writer())).collect();
-        let results = JoinAll { futures: writers.into_iter().map(Some).collect(), results: Vec::new() }.await;
+        let writers: Vec<_> = self
+            .journals
+            .iter()
+            .map(|journal| Box::pin(journal.run_writer()))
+            .collect();
+        let results = JoinAll {
+            futures: writers.into_iter().map(Some).collect(),
+            results: Vec::new(),
+        }
+        .await;
         results.into_iter().collect()
     }
 
@@ -98,7 +108,11 @@ impl<D: DurableDir, S: Sleep> JournalSet<D, S> {
 
 /// Replays every directory from its own mark, one directory after another (records of one
 /// ledger live in one directory, so per-ledger order is kept). One report per directory.
-pub async fn replay_set<D, V>(dirs: &[D], marks: &[JournalPos], mut visitor: V) -> Result<Vec<ReplayReport>, ReplayError>
+pub async fn replay_set<D, V>(
+    dirs: &[D],
+    marks: &[JournalPos],
+    mut visitor: V,
+) -> Result<Vec<ReplayReport>, ReplayError>
 where
     D: DurableDir,
     V: FnMut(usize, JournalPos, Record),

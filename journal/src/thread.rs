@@ -56,7 +56,11 @@ impl Shared {
         if !self.consumer_parked.swap(false, Ordering::SeqCst) {
             return;
         }
-        let waker = self.consumer_waker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let waker = self
+            .consumer_waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -83,11 +87,17 @@ impl JournalThread {
         M: FnOnce() -> Result<D, DiskError> + Send + 'static,
     {
         if config.group_wait_max_us != 0 {
-            return Err(JournalError::Config(ConfigError { reason: "JournalThread needs group_wait_max_us = 0".to_owned() }));
+            return Err(JournalError::Config(ConfigError {
+                reason: "JournalThread needs group_wait_max_us = 0".to_owned(),
+            }));
         }
         config.validate()?;
         let (sender, receiver) = bounded::<Request>(config.queued_records_max);
-        let shared = Arc::new(Shared { consumer_waker: Mutex::new(None), consumer_parked: AtomicBool::new(false), acknowledged_pos: Mutex::new(JournalPos::ZERO) });
+        let shared = Arc::new(Shared {
+            consumer_waker: Mutex::new(None),
+            consumer_parked: AtomicBool::new(false),
+            acknowledged_pos: Mutex::new(JournalPos::ZERO),
+        });
         let (opened_sender, opened_receiver) = bounded::<Result<(), JournalError>>(1);
         let thread_shared = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
@@ -111,9 +121,19 @@ impl JournalThread {
                     serve(&journal, &receiver, &thread_shared).await
                 })
             })
-            .map_err(|error| JournalError::Disk(DiskError::Io { path: name.to_owned(), operation: "spawn journal thread", message: error.to_string() }))?;
+            .map_err(|error| {
+                JournalError::Disk(DiskError::Io {
+                    path: name.to_owned(),
+                    operation: "spawn journal thread",
+                    message: error.to_string(),
+                })
+            })?;
         let opened = opened_receiver.recv().unwrap_or(Err(JournalError::Closed));
-        let thread = JournalThread { sender: Some(sender), shared, handle: Some(handle) };
+        let thread = JournalThread {
+            sender: Some(sender),
+            shared,
+            handle: Some(handle),
+        };
         opened.map(|()| thread)
     }
 
@@ -137,15 +157,24 @@ impl JournalThread {
             Ok(()) => self.shared.wake_consumer(),
             Err(TrySendError::Full(request)) => {
                 let queued_records = sender.len();
-                (request.callback)(Err(JournalError::Backpressure { queued_records, queued_bytes: 0 }));
+                (request.callback)(Err(JournalError::Backpressure {
+                    queued_records,
+                    queued_bytes: 0,
+                }));
             }
-            Err(TrySendError::Disconnected(request)) => (request.callback)(Err(JournalError::Closed)),
+            Err(TrySendError::Disconnected(request)) => {
+                (request.callback)(Err(JournalError::Closed))
+            }
         }
     }
 
     /// The end of the highest record acknowledged so far: durable, so a valid checkpoint mark.
     pub fn acknowledged_pos(&self) -> JournalPos {
-        *self.shared.acknowledged_pos.lock().unwrap_or_else(PoisonError::into_inner)
+        *self
+            .shared
+            .acknowledged_pos
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stops accepting records, lets the journal make every accepted record durable, and joins
@@ -173,7 +202,11 @@ impl Drop for JournalThread {
 }
 
 /// The journal thread's body: feed records from the channel while the writer runs.
-async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiver<Request>, shared: &Arc<Shared>) -> Result<JournalStats, JournalError> {
+async fn serve<D: DurableDir>(
+    journal: &Journal<D, YieldOnce>,
+    receiver: &Receiver<Request>,
+    shared: &Arc<Shared>,
+) -> Result<JournalStats, JournalError> {
     let feed = async {
         loop {
             if journal.is_full() {
@@ -183,7 +216,10 @@ async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiv
                 Ok(request) => Poll::Ready(Some(request)),
                 Err(TryRecvError::Disconnected) => Poll::Ready(None),
                 Err(TryRecvError::Empty) => {
-                    *shared.consumer_waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(context.waker().clone());
+                    *shared
+                        .consumer_waker
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = Some(context.waker().clone());
                     shared.consumer_parked.store(true, Ordering::SeqCst);
                     // Re-check after registering, so a send between the two is not missed.
                     match receiver.try_recv() {
@@ -203,7 +239,10 @@ async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiv
                 record,
                 Box::new(move |result| {
                     if let Ok(end) = &result {
-                        let mut acknowledged = shared.acknowledged_pos.lock().unwrap_or_else(PoisonError::into_inner);
+                        let mut acknowledged = shared
+                            .acknowledged_pos
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
                         *acknowledged = (*acknowledged).max(*end);
                     }
                     callback(result);
@@ -214,7 +253,9 @@ async fn serve<D: DurableDir>(journal: &Journal<D, YieldOnce>, receiver: &Receiv
     let (written, ()) = future::zip(journal.run_writer(), feed).await;
     // Records still in the channel after a poison hear the poison too.
     while let Ok(request) = receiver.try_recv() {
-        (request.callback)(Err(JournalError::Poisoned { cause: "journal stopped".to_owned() }));
+        (request.callback)(Err(JournalError::Poisoned {
+            cause: "journal stopped".to_owned(),
+        }));
     }
     written.map(|()| journal.stats())
 }

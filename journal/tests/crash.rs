@@ -12,7 +12,9 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common::{check_replay, entry, records_for, replay_all, run_workload, small_config, Acks, Failures};
+use common::{
+    check_replay, entry, records_for, replay_all, run_workload, small_config, Acks, Failures,
+};
 use disk::faulty::{FaultyDisk, TornWrites};
 use futures_lite::future::{block_on, zip};
 use journal::{Journal, Record, YieldOnce};
@@ -36,7 +38,12 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
         let acks = Rc::clone(&acks);
         disk.on_sync_point(Box::new(move |sync_point, disk| {
             for torn in [TornWrites::None, TornWrites::Seeded(sync_point * 7919 + 1)] {
-                let image = CrashImage { sync_point, torn, disk: disk.crash_image(torn), acked: acks.borrow().clone() };
+                let image = CrashImage {
+                    sync_point,
+                    torn,
+                    disk: disk.crash_image(torn),
+                    acked: acks.borrow().clone(),
+                };
                 images.borrow_mut().push(image);
             }
         }));
@@ -52,17 +59,25 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
     let images = images.borrow();
     let mut torn_tails_seen = 0;
     for image in images.iter() {
-        let context = format!("crash at sync point {} ({:?})", image.sync_point, image.torn);
-        let (report, replayed) = replay_all(&image.disk.dir("j")).unwrap_or_else(|error| panic!("{context}: {error}"));
+        let context = format!(
+            "crash at sync point {} ({:?})",
+            image.sync_point, image.torn
+        );
+        let (report, replayed) =
+            replay_all(&image.disk.dir("j")).unwrap_or_else(|error| panic!("{context}: {error}"));
         check_replay(&image.acked, &appended, &replayed, &context);
         torn_tails_seen += report.torn_tails;
     }
     // A sample of images: recover, open a fresh file, append, and replay everything again.
     for image in images.iter().step_by(7) {
-        let context = format!("reopen after crash at sync point {} ({:?})", image.sync_point, image.torn);
+        let context = format!(
+            "reopen after crash at sync point {} ({:?})",
+            image.sync_point, image.torn
+        );
         let dir = image.disk.dir("j");
         let (_, before) = replay_all(&dir).expect("replay before reopen");
-        let reopened = block_on(Journal::open(dir.clone(), small_config(), YieldOnce)).expect("reopen");
+        let reopened =
+            block_on(Journal::open(dir.clone(), small_config(), YieldOnce)).expect("reopen");
         let outcome = reopened.append(entry(99, 0));
         reopened.close();
         let (writer, end) = block_on(zip(reopened.run_writer(), outcome));
@@ -79,7 +94,10 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
         torn_tails_seen,
         appended.len()
     );
-    assert!(disk.sync_points() > 50, "the workload should reach many sync points");
+    assert!(
+        disk.sync_points() > 50,
+        "the workload should reach many sync points"
+    );
 }
 
 #[test]
@@ -97,7 +115,11 @@ fn failed_fsync_under_load_acknowledges_nothing_after_it() {
         let (acks, acks_at_failure) = (Rc::clone(&acks), Rc::clone(&acks_at_failure));
         disk.on_sync_point(Box::new(move |sync_point, disk| {
             if sync_point == 12 {
-                disk.inject(Fault::once(".journal", FaultOp::Sync, InjectedError::SyncFailed));
+                disk.inject(Fault::once(
+                    ".journal",
+                    FaultOp::Sync,
+                    InjectedError::SyncFailed,
+                ));
                 *acks_at_failure.borrow_mut() = Some(acks.borrow().len());
             }
         }));
@@ -106,11 +128,23 @@ fn failed_fsync_under_load_acknowledges_nothing_after_it() {
     let rounds = records_for(4, 40);
     let appended: Vec<Record> = rounds.concat();
     let writer = run_workload(&journal, &rounds, &acks, &failures);
-    assert!(matches!(writer, Err(journal::JournalError::Poisoned { .. })), "{writer:?}");
+    assert!(
+        matches!(writer, Err(journal::JournalError::Poisoned { .. })),
+        "{writer:?}"
+    );
     assert!(journal.is_poisoned());
     let acked = acks.borrow().clone();
-    assert_eq!(Some(acked.len()), *acks_at_failure.borrow(), "no acknowledgement after the failed fsync");
-    assert_eq!(acked.len() + failures.borrow().len(), appended.len(), "every append heard an outcome");
-    let (_, replayed) = replay_all(&disk.crash_image(TornWrites::Seeded(5)).dir("j")).expect("replay");
+    assert_eq!(
+        Some(acked.len()),
+        *acks_at_failure.borrow(),
+        "no acknowledgement after the failed fsync"
+    );
+    assert_eq!(
+        acked.len() + failures.borrow().len(),
+        appended.len(),
+        "every append heard an outcome"
+    );
+    let (_, replayed) =
+        replay_all(&disk.crash_image(TornWrites::Seeded(5)).dir("j")).expect("replay");
     check_replay(&acked, &appended, &replayed, "after failed fsync");
 }

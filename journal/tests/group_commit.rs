@@ -6,7 +6,9 @@ mod common;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common::{check_replay, entry, records_for, replay_all, run_workload, small_config, Acks, Failures};
+use common::{
+    check_replay, entry, records_for, replay_all, run_workload, small_config, Acks, Failures,
+};
 use disk::faulty::{Fault, FaultOp, FaultyDisk, InjectedError};
 use disk::DurableDir;
 use futures_lite::future::{block_on, zip};
@@ -28,9 +30,15 @@ fn acknowledged_records_replay_identically_in_order_across_rollovers() {
     assert!(failures.borrow().is_empty());
     assert_eq!(acks.borrow().len(), appended.len());
     let positions: Vec<JournalPos> = acks.borrow().iter().map(|(pos, _)| *pos).collect();
-    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "acks come in position order");
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "acks come in position order"
+    );
     assert_eq!(journal.durable_pos(), journal.written_pos());
-    assert!(journal.durable_pos().journal_id > 2, "the workload rolls over several times");
+    assert!(
+        journal.durable_pos().journal_id > 2,
+        "the workload rolls over several times"
+    );
     let (report, replayed) = replay_all(&disk.dir("j")).expect("replay");
     assert_eq!(replayed.len(), appended.len());
     assert_eq!(report.stop, StopReason::EndMarker);
@@ -63,8 +71,15 @@ fn replay_from_a_mark_visits_only_later_records() {
     let acked = acks.borrow().clone();
     let (mark, _) = acked[acked.len() / 2].clone();
     let mut seen = Vec::new();
-    let report = block_on(journal::replay(&disk.dir("j"), mark, |pos, record| seen.push((pos, record)))).expect("replay");
-    let expected: Vec<(JournalPos, Record)> = acked.iter().filter(|(pos, _)| *pos > mark).cloned().collect();
+    let report = block_on(journal::replay(&disk.dir("j"), mark, |pos, record| {
+        seen.push((pos, record))
+    }))
+    .expect("replay");
+    let expected: Vec<(JournalPos, Record)> = acked
+        .iter()
+        .filter(|(pos, _)| *pos > mark)
+        .cloned()
+        .collect();
     assert_eq!(seen, expected);
     assert_eq!(report.records_replayed, expected.len() as u64);
 }
@@ -83,20 +98,37 @@ fn trim_below_keeps_the_file_holding_the_mark() {
     assert_eq!(removed as u64, mark.journal_id - 1);
     let (_, replayed) = {
         let mut seen = Vec::new();
-        let report = block_on(journal::replay(&disk.dir("j"), mark, |pos, record| seen.push((pos, record)))).expect("replay after trim");
+        let report = block_on(journal::replay(&disk.dir("j"), mark, |pos, record| {
+            seen.push((pos, record))
+        }))
+        .expect("replay after trim");
         (report, seen)
     };
-    assert_eq!(replayed.len(), acked.iter().filter(|(pos, _)| *pos > mark).count());
+    assert_eq!(
+        replayed.len(),
+        acked.iter().filter(|(pos, _)| *pos > mark).count()
+    );
     // Replaying from before the trimmed files now reports the missing file.
-    let missing = block_on(journal::replay(&disk.dir("j"), JournalPos::new(1, 512), |_, _| {}));
-    assert!(matches!(missing, Err(journal::ReplayError::MissingFile { journal_id: 1 })));
+    let missing = block_on(journal::replay(
+        &disk.dir("j"),
+        JournalPos::new(1, 512),
+        |_, _| {},
+    ));
+    assert!(matches!(
+        missing,
+        Err(journal::ReplayError::MissingFile { journal_id: 1 })
+    ));
 }
 
 #[test]
 fn failed_fsync_poisons_pending_and_later_appends() {
     let disk = FaultyDisk::new();
     let journal = open(&disk, small_config());
-    disk.inject(Fault::once(".journal", FaultOp::Sync, InjectedError::SyncFailed));
+    disk.inject(Fault::once(
+        ".journal",
+        FaultOp::Sync,
+        InjectedError::SyncFailed,
+    ));
     let pending = journal.append(entry(1, 0));
     let (writer, outcome) = block_on(zip(journal.run_writer(), pending));
     assert!(matches!(writer, Err(JournalError::Poisoned { .. })));
@@ -104,30 +136,47 @@ fn failed_fsync_poisons_pending_and_later_appends() {
     assert!(journal.is_poisoned());
     let later = block_on(journal.append(entry(1, 1)));
     assert!(matches!(later, Err(JournalError::Poisoned { .. })));
-    assert_eq!(journal.durable_pos(), JournalPos::new(1, 512), "nothing became durable");
+    assert_eq!(
+        journal.durable_pos(),
+        JournalPos::new(1, 512),
+        "nothing became durable"
+    );
 }
 
 #[test]
 fn no_space_on_write_is_a_typed_error_and_poisons() {
     let disk = FaultyDisk::new();
     let journal = open(&disk, small_config());
-    disk.inject(Fault::once(".journal", FaultOp::Write, InjectedError::NoSpace));
+    disk.inject(Fault::once(
+        ".journal",
+        FaultOp::Write,
+        InjectedError::NoSpace,
+    ));
     let first = journal.append(entry(1, 0));
     let second = journal.append(entry(2, 0));
     let (writer, (first, second)) = block_on(zip(journal.run_writer(), zip(first, second)));
     assert!(matches!(writer, Err(JournalError::NoSpace(_))));
     assert!(matches!(first, Err(JournalError::NoSpace(_))));
     assert!(matches!(second, Err(JournalError::NoSpace(_))));
-    assert!(matches!(block_on(journal.append(entry(3, 0))), Err(JournalError::Poisoned { .. })));
+    assert!(matches!(
+        block_on(journal.append(entry(3, 0))),
+        Err(JournalError::Poisoned { .. })
+    ));
 }
 
 #[test]
 fn no_space_when_preallocating_is_a_typed_error() {
     let disk = FaultyDisk::new();
     let journal = open(&disk, small_config());
-    disk.inject(Fault::sticky(".journal", FaultOp::Allocate, InjectedError::NoSpace));
+    disk.inject(Fault::sticky(
+        ".journal",
+        FaultOp::Allocate,
+        InjectedError::NoSpace,
+    ));
     // 4096 bytes are preallocated at open; this batch needs more.
-    let outcomes: Vec<_> = (0..8).map(|entry_id| journal.append(entry(5, entry_id))).collect();
+    let outcomes: Vec<_> = (0..8)
+        .map(|entry_id| journal.append(entry(5, entry_id)))
+        .collect();
     let driver = async {
         let mut results = Vec::new();
         for outcome in outcomes {
@@ -137,19 +186,35 @@ fn no_space_when_preallocating_is_a_typed_error() {
     };
     let (writer, results) = block_on(zip(journal.run_writer(), driver));
     assert!(matches!(writer, Err(JournalError::NoSpace(_))));
-    assert!(results.iter().any(|result| matches!(result, Err(JournalError::NoSpace(_)))));
-    assert!(results.iter().all(|result| result.is_err()), "nothing is acknowledged after the failure");
+    assert!(results
+        .iter()
+        .any(|result| matches!(result, Err(JournalError::NoSpace(_)))));
+    assert!(
+        results.iter().all(|result| result.is_err()),
+        "nothing is acknowledged after the failure"
+    );
 }
 
 #[test]
 fn full_queue_refuses_appends_with_backpressure() {
     let disk = FaultyDisk::new();
-    let config = JournalConfig { queued_records_max: 3, ..small_config() };
+    let config = JournalConfig {
+        queued_records_max: 3,
+        ..small_config()
+    };
     let journal = open(&disk, config);
-    let accepted: Vec<_> = (0..3).map(|entry_id| journal.append(entry(1, entry_id))).collect();
+    let accepted: Vec<_> = (0..3)
+        .map(|entry_id| journal.append(entry(1, entry_id)))
+        .collect();
     assert!(journal.is_full());
     let refused = block_on(journal.append(entry(1, 3)));
-    assert!(matches!(refused, Err(JournalError::Backpressure { queued_records: 3, .. })));
+    assert!(matches!(
+        refused,
+        Err(JournalError::Backpressure {
+            queued_records: 3,
+            ..
+        })
+    ));
     journal.close();
     let driver = async {
         let mut ends = Vec::new();
@@ -169,7 +234,10 @@ fn appends_after_close_are_refused() {
     let journal = open(&disk, small_config());
     journal.close();
     block_on(journal.run_writer()).expect("writer of an empty journal");
-    assert!(matches!(block_on(journal.append(entry(1, 0))), Err(JournalError::Closed)));
+    assert!(matches!(
+        block_on(journal.append(entry(1, 0))),
+        Err(JournalError::Closed)
+    ));
 }
 
 #[test]
@@ -186,9 +254,15 @@ fn group_wait_uses_the_sleep_and_batches_records() {
     }
     let disk = FaultyDisk::new();
     let sleep = CountingSleep::default();
-    let config = JournalConfig { group_wait_max_us: 500, batch_bytes_max: 64 * 1024, ..small_config() };
+    let config = JournalConfig {
+        group_wait_max_us: 500,
+        batch_bytes_max: 64 * 1024,
+        ..small_config()
+    };
     let journal = block_on(Journal::open(disk.dir("j"), config, sleep.clone())).expect("open");
-    let outcomes: Vec<_> = (0..10).map(|entry_id| journal.append(entry(1, entry_id))).collect();
+    let outcomes: Vec<_> = (0..10)
+        .map(|entry_id| journal.append(entry(1, entry_id)))
+        .collect();
     journal.close();
     let driver = async {
         for outcome in outcomes {

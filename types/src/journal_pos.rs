@@ -15,11 +15,17 @@ pub struct JournalPos {
 
 impl JournalPos {
     /// The position before any journal file.
-    pub const ZERO: JournalPos = JournalPos { journal_id: 0, offset_bytes: 0 };
+    pub const ZERO: JournalPos = JournalPos {
+        journal_id: 0,
+        offset_bytes: 0,
+    };
 
     /// Creates a position.
     pub const fn new(journal_id: u64, offset_bytes: u64) -> Self {
-        Self { journal_id, offset_bytes }
+        Self {
+            journal_id,
+            offset_bytes,
+        }
     }
 
     /// Encodes as BookKeeper's 16-byte `lastMark` layout: `i64 journalId, i64 offset`, big-endian.
@@ -37,7 +43,10 @@ impl JournalPos {
         if bytes.len() != 16 {
             return None;
         }
-        Some(Self { journal_id: u64::from_be_bytes(id), offset_bytes: u64::from_be_bytes(offset) })
+        Some(Self {
+            journal_id: u64::from_be_bytes(id),
+            offset_bytes: u64::from_be_bytes(offset),
+        })
     }
 }
 

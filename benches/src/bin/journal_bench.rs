@@ -63,9 +63,22 @@ fn main() -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.seconds);
     let _ = journal_load::CONFIG_OVERRIDE.set((args.writes_in_flight, args.batch_bytes_max));
     let config = journal_load::bench_config();
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
-    println!("journal_bench: engine {}, dir {} ({}), {} s per measurement, {} runs", args.engine, args.dir.display(), kernel(), args.seconds, args.runs);
-    println!("journal: batch_bytes_max {} B, writes_in_flight_max {}; load average {}", config.batch_bytes_max, config.writes_in_flight_max, load_average());
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
+    println!(
+        "journal_bench: engine {}, dir {} ({}), {} s per measurement, {} runs",
+        args.engine,
+        args.dir.display(),
+        kernel(),
+        args.seconds,
+        args.runs
+    );
+    println!(
+        "journal: batch_bytes_max {} B, writes_in_flight_max {}; load average {}",
+        config.batch_bytes_max,
+        config.writes_in_flight_max,
+        load_average()
+    );
     let mut rows = Vec::new();
     for run in 1..=args.runs {
         for &entry_bytes in &args.sizes {
@@ -75,13 +88,26 @@ fn main() -> anyhow::Result<()> {
             let window_records = (args.window_bytes / entry_bytes).clamp(64, 100_000);
             let journal = match args.engine.as_str() {
                 "thread" => journal_load::run(&case_dir, entry_bytes, window_records, duration),
-                "glommio" => journal_load::run_glommio(&case_dir, entry_bytes, window_records, duration),
+                "glommio" => {
+                    journal_load::run_glommio(&case_dir, entry_bytes, window_records, duration)
+                }
                 other => Err(format!("unknown engine {other}")),
             }
             .map_err(anyhow::Error::msg)?;
-            let sync_bytes = (journal.bytes_per_sync().ceil() as usize).div_ceil(4096).max(1) * 4096;
-            let file_bytes = ((2.5e9 * args.seconds) as u64).clamp(256 << 20, 16 << 30) / sync_bytes as u64 * sync_bytes as u64;
-            let ceiling = ceiling::run(&case_dir, sync_bytes, args.ceiling_in_flight, duration, file_bytes)?;
+            let sync_bytes = (journal.bytes_per_sync().ceil() as usize)
+                .div_ceil(4096)
+                .max(1)
+                * 4096;
+            let file_bytes = ((2.5e9 * args.seconds) as u64).clamp(256 << 20, 16 << 30)
+                / sync_bytes as u64
+                * sync_bytes as u64;
+            let ceiling = ceiling::run(
+                &case_dir,
+                sync_bytes,
+                args.ceiling_in_flight,
+                duration,
+                file_bytes,
+            )?;
             let _ = std::fs::remove_dir_all(&case_dir);
             let row = Row {
                 entry_bytes,
@@ -91,9 +117,15 @@ fn main() -> anyhow::Result<()> {
                 written_mb_per_second: journal.written_bytes_per_second() / 1e6,
                 sync_kib: sync_bytes as f64 / 1024.0,
                 ceiling_mb_per_second: ceiling.bytes_per_second / 1e6,
-                cpu_ns_per_entry: journal.thread.map_or(f64::NAN, |thread| thread.on_cpu_ns as f64 / journal.records.max(1) as f64),
-                on_cpu_share: journal.thread.map_or(f64::NAN, |thread| thread.on_cpu_ns as f64 / 1e9 / journal.seconds),
-                runqueue_share: journal.thread.map_or(f64::NAN, |thread| thread.runqueue_wait_ns as f64 / 1e9 / journal.seconds),
+                cpu_ns_per_entry: journal.thread.map_or(f64::NAN, |thread| {
+                    thread.on_cpu_ns as f64 / journal.records.max(1) as f64
+                }),
+                on_cpu_share: journal.thread.map_or(f64::NAN, |thread| {
+                    thread.on_cpu_ns as f64 / 1e9 / journal.seconds
+                }),
+                runqueue_share: journal.thread.map_or(f64::NAN, |thread| {
+                    thread.runqueue_wait_ns as f64 / 1e9 / journal.seconds
+                }),
             };
             print_row(&row);
             rows.push(row);
@@ -104,10 +136,20 @@ fn main() -> anyhow::Result<()> {
     println!("cpu ns/entry = the journal thread's on-CPU time per entry, runq = share of wall time it waited runnable for a CPU)");
     println!(
         "{:>8} | {:>22} | {:>20} | {:>20} | {:>20} | {:>14} | {:>14} | {:>12}",
-        "entry", "entries/s", "payload MB/s", "journal MB/s", "ceiling MB/s", "ratio", "cpu ns/entry", "runq"
+        "entry",
+        "entries/s",
+        "payload MB/s",
+        "journal MB/s",
+        "ceiling MB/s",
+        "ratio",
+        "cpu ns/entry",
+        "runq"
     );
     for &entry_bytes in &args.sizes {
-        let mine: Vec<&Row> = rows.iter().filter(|row| row.entry_bytes == entry_bytes).collect();
+        let mine: Vec<&Row> = rows
+            .iter()
+            .filter(|row| row.entry_bytes == entry_bytes)
+            .collect();
         let range = |value: &dyn Fn(&Row) -> f64| {
             let values: Vec<f64> = mine.iter().map(|row| value(row)).collect();
             let low = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -147,9 +189,18 @@ fn print_row(row: &Row) {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|release| format!("kernel {}", release.trim())).unwrap_or_default()
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|release| format!("kernel {}", release.trim()))
+        .unwrap_or_default()
 }

@@ -31,16 +31,28 @@ fn main() -> anyhow::Result<()> {
     let engines: [(&str, Engine); 6] = [
         ("pwrite+fdatasync, one thread", latency::pwrite_fdatasync),
         ("O_DSYNC pwrite", latency::odsync_pwrite),
-        ("pwrite + fdatasync on sync thread", latency::pwrite_then_sync_thread),
+        (
+            "pwrite + fdatasync on sync thread",
+            latency::pwrite_then_sync_thread,
+        ),
         ("glommio DmaFile write+sync", latency::glommio_dma),
-        ("journal on JournalThread (posix + sync thread)", latency::journal_thread),
+        (
+            "journal on JournalThread (posix + sync thread)",
+            latency::journal_thread,
+        ),
         ("journal on glommio (DmaDir)", latency::journal_glommio),
     ];
-    println!("{:<48} | run | {:>8} | {:>8} | {:>9}", "engine (4 KiB durable write, qd1)", "p50 us", "p99 us", "ops/s");
+    println!(
+        "{:<48} | run | {:>8} | {:>8} | {:>9}",
+        "engine (4 KiB durable write, qd1)", "p50 us", "p99 us", "ops/s"
+    );
     for run in 1..=args.runs {
         for (name, engine) in engines {
             match engine(&dir, args.ops) {
-                Ok(result) => println!("{name:<48} | {run:>3} | {:>8} | {:>8} | {:>9.0}", result.p50_us, result.p99_us, result.ops_per_second),
+                Ok(result) => println!(
+                    "{name:<48} | {run:>3} | {:>8} | {:>8} | {:>9.0}",
+                    result.p50_us, result.p99_us, result.ops_per_second
+                ),
                 Err(error) => println!("{name:<48} | {run:>3} | failed: {error}"),
             }
         }

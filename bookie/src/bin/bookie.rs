@@ -9,8 +9,8 @@ use bookie::config::sample::sample_toml;
 use bookie::registration::Registrar;
 use bookie::runtime::{start, RunningBookie};
 use bookie::Config;
-use metadata::{EmbeddedMetadataStore, MetadataStore};
 use clap::{Parser, Subcommand};
+use metadata::{EmbeddedMetadataStore, MetadataStore};
 
 #[derive(Debug, Parser)]
 #[command(name = "bookie", version, about = "A BookKeeper-compatible bookie")]
@@ -66,18 +66,32 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Run) {
         Command::Run => run(&cli.config, &cli.sets),
-        Command::Standalone { bookies, base_port, data_dir } => standalone(&cli.sets, bookies, base_port, &data_dir),
-        Command::InitCluster { metadata_service_uri } => bookie::registration::init_cluster(&metadata_service_uri)
-            .map(|instance_id| println!("cluster initialised at {metadata_service_uri}, instance id {instance_id}"))
+        Command::Standalone {
+            bookies,
+            base_port,
+            data_dir,
+        } => standalone(&cli.sets, bookies, base_port, &data_dir),
+        Command::InitCluster {
+            metadata_service_uri,
+        } => bookie::registration::init_cluster(&metadata_service_uri)
+            .map(|instance_id| {
+                println!("cluster initialised at {metadata_service_uri}, instance id {instance_id}")
+            })
             .map_err(|error| error.to_string()),
-        Command::Format { metadata_service_uri, force } => {
+        Command::Format {
+            metadata_service_uri,
+            force,
+        } => {
             if force {
                 bookie::registration::format_cluster(&metadata_service_uri)
                     .map(|instance_id| println!("cluster at {metadata_service_uri} formatted, new instance id {instance_id}"))
@@ -115,11 +129,16 @@ fn started(config: Config) -> Result<RunningBookie, String> {
     started_with(config, registrar)
 }
 
-fn started_with<M: MetadataStore + 'static>(config: Config, registrar: Option<Registrar<M>>) -> Result<RunningBookie, String> {
+fn started_with<M: MetadataStore + 'static>(
+    config: Config,
+    registrar: Option<Registrar<M>>,
+) -> Result<RunningBookie, String> {
     let port = config.bookie_port;
     let bookie = start(config).map_err(|error| error.to_string())?;
     if let Some(registrar) = registrar {
-        registrar.register_and_follow(std::sync::Arc::clone(&bookie.state)).map_err(|error| error.to_string())?;
+        registrar
+            .register_and_follow(std::sync::Arc::clone(&bookie.state))
+            .map_err(|error| error.to_string())?;
     }
     tracing::info!(bookie_id = %bookie.bookie_id, port, cores = bookie.cores, "bookie ready");
     Ok(bookie)
@@ -133,29 +152,40 @@ fn run(config: &Option<PathBuf>, sets: &[String]) -> Result<(), String> {
 
 /// The embedded metadata store of a standalone cluster, initialised on first use.
 fn embedded_store(data_dir: &std::path::Path) -> Result<(EmbeddedMetadataStore, String), String> {
-    std::fs::create_dir_all(data_dir).map_err(|error| format!("cannot create {}: {error}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|error| format!("cannot create {}: {error}", data_dir.display()))?;
     let path = data_dir.join("metadata.redb");
-    let store = EmbeddedMetadataStore::open(&path, "/ledgers").map_err(|error| format!("metadata store {}: {error}", path.display()))?;
+    let store = EmbeddedMetadataStore::open(&path, "/ledgers")
+        .map_err(|error| format!("metadata store {}: {error}", path.display()))?;
     match futures::executor::block_on(store.instance_id()) {
         Ok(_) => {}
         Err(metadata::MetadataError::NotFound { .. }) => {
-            futures::executor::block_on(store.init_cluster()).map_err(|error| format!("initialising {}: {error}", path.display()))?;
+            futures::executor::block_on(store.init_cluster())
+                .map_err(|error| format!("initialising {}: {error}", path.display()))?;
         }
         Err(error) => return Err(format!("metadata store {}: {error}", path.display())),
     }
     Ok((store, format!("embedded store {}", path.display())))
 }
 
-fn standalone(sets: &[String], bookies: u16, base_port: u16, data_dir: &std::path::Path) -> Result<(), String> {
+fn standalone(
+    sets: &[String],
+    bookies: u16,
+    base_port: u16,
+    data_dir: &std::path::Path,
+) -> Result<(), String> {
     let (store, store_name) = embedded_store(data_dir)?;
     let mut running = Vec::new();
     for index in 0..bookies {
         let root = data_dir.join(format!("bookie-{index}"));
         let (journal, ledgers) = (root.join("journal"), root.join("ledgers"));
         for dir in [&journal, &ledgers] {
-            std::fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
         }
-        let port = base_port.checked_add(index).ok_or("base_port + bookies overflows the port range")?;
+        let port = base_port
+            .checked_add(index)
+            .ok_or("base_port + bookies overflows the port range")?;
         let mut all_sets = vec![
             format!("journal_dirs=[{:?}]", journal.display().to_string()),
             format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
@@ -166,10 +196,12 @@ fn standalone(sets: &[String], bookies: u16, base_port: u16, data_dir: &std::pat
         ];
         all_sets.extend(sets.iter().cloned());
         let config = Config::load(None, &all_sets).map_err(|error| error.to_string())?;
-        let registrar = Registrar::check(store.new_session(), &store_name, &config).map_err(|error| error.to_string())?;
+        let registrar = Registrar::check(store.new_session(), &store_name, &config)
+            .map_err(|error| error.to_string())?;
         running.push(started_with(config, Some(registrar))?);
     }
-    let registered = futures::executor::block_on(store.list_bookies()).map_err(|error| error.to_string())?;
+    let registered =
+        futures::executor::block_on(store.list_bookies()).map_err(|error| error.to_string())?;
     tracing::info!(bookies, base_port, writable = registered.writable.len(), %store_name, "standalone cluster ready on 127.0.0.1");
     for bookie in running {
         bookie.wait();

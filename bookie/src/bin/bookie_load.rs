@@ -20,7 +20,10 @@ use proto::{make_entry_body, DigestType, EntryHeader, FrameDecoder, MacKey, Stat
 static LAST_ACK_NS: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Parser)]
-#[command(name = "bookie-load", about = "Measures adds/s and add latency against one bookie")]
+#[command(
+    name = "bookie-load",
+    about = "Measures adds/s and add latency against one bookie"
+)]
 struct Args {
     /// Bookie address.
     #[arg(long, default_value = "127.0.0.1")]
@@ -59,24 +62,46 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let stream = TcpStream::connect((args.host.as_str(), args.port)).map_err(|error| format!("connect: {error}"))?;
-    stream.set_nodelay(true).map_err(|error| error.to_string())?;
+    let stream = TcpStream::connect((args.host.as_str(), args.port))
+        .map_err(|error| format!("connect: {error}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| error.to_string())?;
     let reader = stream.try_clone().map_err(|error| error.to_string())?;
     let started = Instant::now();
     // Send time (ns since start) of add number n, where n = entry_id * ledgers + ledger index.
     let total_max = (args.rate.max(200_000) * args.duration_s + 1) as usize;
-    let sent_ns: Arc<Vec<AtomicU64>> = Arc::new((0..total_max).map(|_| AtomicU64::new(0)).collect());
+    let sent_ns: Arc<Vec<AtomicU64>> =
+        Arc::new((0..total_max).map(|_| AtomicU64::new(0)).collect());
     let acked = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let receiver = {
-        let (sent_ns, acked, failed, stop) = (Arc::clone(&sent_ns), Arc::clone(&acked), Arc::clone(&failed), Arc::clone(&stop));
+        let (sent_ns, acked, failed, stop) = (
+            Arc::clone(&sent_ns),
+            Arc::clone(&acked),
+            Arc::clone(&failed),
+            Arc::clone(&stop),
+        );
         let (ledgers, first_ledger) = (args.ledgers, args.first_ledger);
-        std::thread::spawn(move || receive(reader, started, &sent_ns, &acked, &failed, &stop, ledgers, first_ledger))
+        std::thread::spawn(move || {
+            receive(
+                reader,
+                started,
+                &sent_ns,
+                &acked,
+                &failed,
+                &stop,
+                ledgers,
+                first_ledger,
+            )
+        })
     };
     let sent = send(&args, stream, started, &sent_ns, &acked)?;
     stop.store(true, Ordering::Relaxed);
-    let histogram = receiver.join().map_err(|_| "receiver thread panicked".to_owned())??;
+    let histogram = receiver
+        .join()
+        .map_err(|_| "receiver thread panicked".to_owned())??;
     // Throughput is measured up to the last acknowledgement, not the receiver's idle wait.
     let seconds = (LAST_ACK_NS.load(Ordering::Relaxed) as f64 / 1e9).max(1e-9);
     let ok = acked.load(Ordering::Relaxed);
@@ -92,7 +117,13 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-fn send(args: &Args, mut stream: TcpStream, started: Instant, sent_ns: &[AtomicU64], acked: &AtomicU64) -> Result<u64, String> {
+fn send(
+    args: &Args,
+    mut stream: TcpStream,
+    started: Instant,
+    sent_ns: &[AtomicU64],
+    acked: &AtomicU64,
+) -> Result<u64, String> {
     let key = proto::master_key(b"load");
     let payload = vec![0x5au8; args.entry_bytes];
     let mac = MacKey::from_password(b"load");
@@ -113,14 +144,25 @@ fn send(args: &Args, mut stream: TcpStream, started: Instant, sent_ns: &[AtomicU
         }
         let ledger_index = number as i64 % args.ledgers;
         let entry_id = number as i64 / args.ledgers;
-        let header = EntryHeader { ledger_id: args.first_ledger + ledger_index, entry_id, last_add_confirmed: entry_id - 1, length: 0 };
+        let header = EntryHeader {
+            ledger_id: args.first_ledger + ledger_index,
+            entry_id,
+            last_add_confirmed: entry_id - 1,
+            length: 0,
+        };
         let body = Bytes::from(make_entry_body(DigestType::Crc32c, &mac, &header, &payload));
-        let request = Request::Add(AddRequest::new(2, Flags::NONE, key, body).map_err(|error| error.to_string())?);
-        request.encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out).map_err(|error| error.to_string())?;
+        let request = Request::Add(
+            AddRequest::new(2, Flags::NONE, key, body).map_err(|error| error.to_string())?,
+        );
+        request
+            .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
+            .map_err(|error| error.to_string())?;
         if let Some(slot) = sent_ns.get(number as usize) {
             slot.store(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         }
-        stream.write_all(&out).map_err(|error| format!("write: {error}"))?;
+        stream
+            .write_all(&out)
+            .map_err(|error| format!("write: {error}"))?;
         out.clear();
         number += 1;
     }
@@ -138,22 +180,35 @@ fn receive(
     ledgers: i64,
     first_ledger: i64,
 ) -> Result<hdrhistogram::Histogram<u64>, String> {
-    let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|error| error.to_string())?;
-    stream.set_read_timeout(Some(Duration::from_millis(200))).map_err(|error| error.to_string())?;
+    let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
+        .map_err(|error| error.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .map_err(|error| error.to_string())?;
     let decoder = FrameDecoder::default();
     let mut buffer = BytesMut::new();
     let mut chunk = vec![0u8; 1 << 16];
     let mut idle_after_stop = 0;
     loop {
-        while let Some(frame) = decoder.decode(&mut buffer).map_err(|error| error.to_string())? {
-            let Ok(Response::Add(add)) = Response::decode(frame) else { return Err("unexpected response".to_owned()) };
+        while let Some(frame) = decoder
+            .decode(&mut buffer)
+            .map_err(|error| error.to_string())?
+        {
+            let Ok(Response::Add(add)) = Response::decode(frame) else {
+                return Err("unexpected response".to_owned());
+            };
             if add.status != StatusCode::Ok {
                 failed.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
             let number = add.entry_id * ledgers + (add.ledger_id - first_ledger);
-            if let Some(slot) = usize::try_from(number).ok().and_then(|number| sent_ns.get(number)) {
-                let latency_us = (started.elapsed().as_nanos() as u64).saturating_sub(slot.load(Ordering::Relaxed)) / 1000;
+            if let Some(slot) = usize::try_from(number)
+                .ok()
+                .and_then(|number| sent_ns.get(number))
+            {
+                let latency_us = (started.elapsed().as_nanos() as u64)
+                    .saturating_sub(slot.load(Ordering::Relaxed))
+                    / 1000;
                 let _ = histogram.record(latency_us.max(1));
             }
             acked.fetch_add(1, Ordering::Relaxed);
@@ -162,7 +217,12 @@ fn receive(
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(histogram),
             Ok(read) => buffer.extend_from_slice(chunk.get(..read).unwrap_or_default()),
-            Err(error) if matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 if stop.load(Ordering::Relaxed) {
                     idle_after_stop += 1;
                     if idle_after_stop > 10 {

@@ -61,10 +61,14 @@ impl Config {
     pub fn load(path: Option<&Path>, sets: &[String]) -> Result<Self, ConfigError> {
         let (mut table, origin) = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|error| ConfigError::Read { path: path.display().to_string(), message: error.to_string() })?;
-                let table: Table = toml::from_str(&text)
-                    .map_err(|error| ConfigError::Parse { origin: path.display().to_string(), message: error.to_string() })?;
+                let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+                    path: path.display().to_string(),
+                    message: error.to_string(),
+                })?;
+                let table: Table = toml::from_str(&text).map_err(|error| ConfigError::Parse {
+                    origin: path.display().to_string(),
+                    message: error.to_string(),
+                })?;
                 (table, path.display().to_string())
             }
             None => (Table::new(), "(defaults)".to_owned()),
@@ -75,10 +79,17 @@ impl Config {
             let translated = translate(Table::from_iter([(key, value)]))?;
             table.extend(translated);
         }
-        let origin = if sets.is_empty() { origin } else { format!("{origin} with --set overrides") };
+        let origin = if sets.is_empty() {
+            origin
+        } else {
+            format!("{origin} with --set overrides")
+        };
         let config: Config = Value::Table(table)
             .try_into()
-            .map_err(|error: toml::de::Error| ConfigError::Parse { origin, message: error.to_string() })?;
+            .map_err(|error: toml::de::Error| ConfigError::Parse {
+                origin,
+                message: error.to_string(),
+            })?;
         config.validate()?;
         Ok(config)
     }
@@ -87,27 +98,62 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, problem: String, fix| Err(ConfigError::Invalid { key, problem, fix });
         if self.listen_address.parse::<std::net::IpAddr>().is_err() {
-            return invalid("listen_address", format!("{:?} is not an IP address", self.listen_address), "use an address such as \"0.0.0.0\" or \"127.0.0.1\"");
+            return invalid(
+                "listen_address",
+                format!("{:?} is not an IP address", self.listen_address),
+                "use an address such as \"0.0.0.0\" or \"127.0.0.1\"",
+            );
         }
         if self.journal_dirs.is_empty() {
-            return invalid("journal_dirs", "no journal directory".into(), "set journal_dirs = [\"/path\"] (or journalDirectories)");
+            return invalid(
+                "journal_dirs",
+                "no journal directory".into(),
+                "set journal_dirs = [\"/path\"] (or journalDirectories)",
+            );
         }
         if self.ledger_dirs.is_empty() {
-            return invalid("ledger_dirs", "no ledger directory".into(), "set ledger_dirs = [\"/path\"] (or ledgerDirectories)");
+            return invalid(
+                "ledger_dirs",
+                "no ledger directory".into(),
+                "set ledger_dirs = [\"/path\"] (or ledgerDirectories)",
+            );
         }
-        for (key, value) in [("disk_usage_threshold", self.disk_usage_threshold), ("disk_usage_lwm_threshold", self.disk_usage_lwm_threshold)] {
+        for (key, value) in [
+            ("disk_usage_threshold", self.disk_usage_threshold),
+            ("disk_usage_lwm_threshold", self.disk_usage_lwm_threshold),
+        ] {
             if !(value > 0.0 && value <= 1.0) {
-                return invalid(key, format!("{value} is outside (0, 1]"), "use a fraction such as 0.95");
+                return invalid(
+                    key,
+                    format!("{value} is outside (0, 1]"),
+                    "use a fraction such as 0.95",
+                );
             }
         }
         if self.disk_usage_lwm_threshold > self.disk_usage_threshold {
-            return invalid("disk_usage_lwm_threshold", "is above disk_usage_threshold".into(), "set it at or below disk_usage_threshold");
+            return invalid(
+                "disk_usage_lwm_threshold",
+                "is above disk_usage_threshold".into(),
+                "set it at or below disk_usage_threshold",
+            );
         }
         for (key, value) in [
-            ("add_requests_in_flight_max", self.add_requests_in_flight_max),
-            ("read_requests_in_flight_max", self.read_requests_in_flight_max),
-            ("connection_requests_in_flight_max", self.connection_requests_in_flight_max),
-            ("cross_core_channel_requests_max", self.cross_core_channel_requests_max),
+            (
+                "add_requests_in_flight_max",
+                self.add_requests_in_flight_max,
+            ),
+            (
+                "read_requests_in_flight_max",
+                self.read_requests_in_flight_max,
+            ),
+            (
+                "connection_requests_in_flight_max",
+                self.connection_requests_in_flight_max,
+            ),
+            (
+                "cross_core_channel_requests_max",
+                self.cross_core_channel_requests_max,
+            ),
             ("ring_depth", self.ring_depth),
         ] {
             if value == 0 {
@@ -115,19 +161,35 @@ impl Config {
             }
         }
         if self.frame_bytes_max < 1024 {
-            return invalid("frame_bytes_max", format!("{} is too small", self.frame_bytes_max), "use at least 1024 (default 5242880)");
+            return invalid(
+                "frame_bytes_max",
+                format!("{} is too small", self.frame_bytes_max),
+                "use at least 1024 (default 5242880)",
+            );
         }
-        for (key, value) in [("flush_interval_ms", self.flush_interval_ms), ("disk_check_interval_ms", self.disk_check_interval_ms), ("gc_wait_time_ms", self.gc_wait_time_ms)] {
+        for (key, value) in [
+            ("flush_interval_ms", self.flush_interval_ms),
+            ("disk_check_interval_ms", self.disk_check_interval_ms),
+            ("gc_wait_time_ms", self.gc_wait_time_ms),
+        ] {
             if value == 0 {
                 return invalid(key, "is 0".into(), "use a positive period in milliseconds");
             }
         }
         self.journal_config()
             .validate()
-            .map_err(|error| ConfigError::Invalid { key: "journal_*", problem: error.reason, fix: "adjust the journal_* keys" })?;
+            .map_err(|error| ConfigError::Invalid {
+                key: "journal_*",
+                problem: error.reason,
+                fix: "adjust the journal_* keys",
+            })?;
         self.store_config()
             .validate()
-            .map_err(|error| ConfigError::Invalid { key: "write_cache_bytes_max/entry_log_bytes_max", problem: error.to_string(), fix: "adjust the ledger-store keys" })?;
+            .map_err(|error| ConfigError::Invalid {
+                key: "write_cache_bytes_max/entry_log_bytes_max",
+                problem: error.to_string(),
+                fix: "adjust the ledger-store keys",
+            })?;
         Ok(())
     }
 
@@ -136,7 +198,9 @@ impl Config {
         if self.num_cores > 0 {
             return self.num_cores;
         }
-        std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
     }
 
     /// The journal limits of one shard.
@@ -204,8 +268,12 @@ fn translate(table: Table) -> Result<Table, ConfigError> {
     for (key, value) in table {
         match bookkeeper_keys::lookup(&key) {
             Some(mapping) => {
-                let converted = bookkeeper_keys::convert(mapping, value)
-                    .map_err(|expected| ConfigError::BadBookKeeperValue { key: key.clone(), expected })?;
+                let converted = bookkeeper_keys::convert(mapping, value).map_err(|expected| {
+                    ConfigError::BadBookKeeperValue {
+                        key: key.clone(),
+                        expected,
+                    }
+                })?;
                 out.insert(mapping.field.to_owned(), converted);
             }
             None => {

@@ -35,7 +35,10 @@ fn field_docs() -> Vec<FieldDoc<'static>> {
             doc.push(text.trim());
         } else if let Some(rest) = line.strip_prefix("pub ") {
             if let Some((name, _)) = rest.split_once(':') {
-                fields.push(FieldDoc { name, doc: std::mem::take(&mut doc) });
+                fields.push(FieldDoc {
+                    name,
+                    doc: std::mem::take(&mut doc),
+                });
             }
         }
     }
@@ -44,7 +47,8 @@ fn field_docs() -> Vec<FieldDoc<'static>> {
 
 /// The sample configuration text: every key, commented, with its default.
 pub fn sample_toml() -> String {
-    let defaults = Value::try_from(Config::default()).unwrap_or_else(|_| Value::Table(Table::new()));
+    let defaults =
+        Value::try_from(Config::default()).unwrap_or_else(|_| Value::Table(Table::new()));
     let defaults = match defaults {
         Value::Table(table) => table,
         _ => Table::new(),

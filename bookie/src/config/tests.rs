@@ -1,7 +1,10 @@
 use super::*;
 
 fn dirs() -> Vec<String> {
-    vec!["journal_dirs=[\"/j\"]".to_owned(), "ledger_dirs=[\"/l\"]".to_owned()]
+    vec![
+        "journal_dirs=[\"/j\"]".to_owned(),
+        "ledger_dirs=[\"/l\"]".to_owned(),
+    ]
 }
 
 #[test]
@@ -27,7 +30,10 @@ fn bookkeeper_keys_are_translated_with_units() {
     ]
     .map(str::to_owned);
     let config = Config::load(None, &sets).unwrap();
-    assert_eq!(config.journal_dirs, vec![std::path::PathBuf::from("/a"), "/b".into()]);
+    assert_eq!(
+        config.journal_dirs,
+        vec![std::path::PathBuf::from("/a"), "/b".into()]
+    );
     assert_eq!(config.ledger_dirs, vec![std::path::PathBuf::from("/c")]);
     assert_eq!(config.bookie_port, 4181);
     assert_eq!(config.journal_group_wait_max_us, 2000);
@@ -40,7 +46,12 @@ fn every_bookkeeper_mapping_names_a_real_field() {
     let defaults = toml::Value::try_from(Config::default()).unwrap();
     let table = defaults.as_table().unwrap();
     for mapping in bookkeeper_keys::KEY_MAPPINGS {
-        assert!(table.contains_key(mapping.field), "{} maps to unknown field {}", mapping.bookkeeper_key, mapping.field);
+        assert!(
+            table.contains_key(mapping.field),
+            "{} maps to unknown field {}",
+            mapping.bookkeeper_key,
+            mapping.field
+        );
     }
 }
 
@@ -57,17 +68,27 @@ fn bad_value_names_the_key_and_the_fix() {
     let mut sets = dirs();
     sets.push("diskUsageThreshold=1.5".to_owned());
     let error = Config::load(None, &sets).unwrap_err().to_string();
-    assert!(error.contains("disk_usage_threshold") && error.contains("fraction"), "{error}");
-    let error = Config::load(None, &["bookiePort=abc".to_owned()]).unwrap_err().to_string();
+    assert!(
+        error.contains("disk_usage_threshold") && error.contains("fraction"),
+        "{error}"
+    );
+    let error = Config::load(None, &["bookiePort=abc".to_owned()])
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("bookie_port"), "{error}");
-    let error = Config::load(None, &["nonsense".to_owned()]).unwrap_err().to_string();
+    let error = Config::load(None, &["nonsense".to_owned()])
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("key=value"), "{error}");
 }
 
 #[test]
 fn missing_directories_are_refused_with_the_fix() {
     let error = Config::load(None, &[]).unwrap_err().to_string();
-    assert!(error.contains("journal_dirs") && error.contains("journalDirectories"), "{error}");
+    assert!(
+        error.contains("journal_dirs") && error.contains("journalDirectories"),
+        "{error}"
+    );
 }
 
 #[test]

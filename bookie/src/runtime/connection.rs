@@ -22,21 +22,33 @@ use proto::{detect_protocol, FrameDecoder, StatusCode, WireProtocol};
 use super::core::CoreContext;
 use super::reply_queue::ReplyQueue;
 use crate::server::op::{Op, Outcome};
-use crate::server::protocol::{bookie_info_reply, decode_request, encode_reply, reply_for, DecodeLimits, Decoded, Reply};
+use crate::server::protocol::{
+    bookie_info_reply, decode_request, encode_reply, reply_for, DecodeLimits, Decoded, Reply,
+};
 
 /// Bytes read from the socket per read call, at least.
 const READ_CHUNK_BYTES: usize = 64 << 10;
 
 /// Serves one connection until the peer closes it or sends a malformed frame.
 pub async fn serve(context: Rc<CoreContext>, stream: TcpStream) {
-    let peer = stream.peer_addr().map(|address| address.to_string()).unwrap_or_else(|_| "unknown".to_owned());
+    let peer = stream
+        .peer_addr()
+        .map(|address| address.to_string())
+        .unwrap_or_else(|_| "unknown".to_owned());
     if let Err(error) = stream.set_nodelay(context.config.tcp_no_delay) {
         tracing::debug!(%peer, %error, "cannot set TCP_NODELAY");
     }
-    context.metrics.connections_accepted.fetch_add(1, Ordering::Relaxed);
+    context
+        .metrics
+        .connections_accepted
+        .fetch_add(1, Ordering::Relaxed);
     let (reader, writer) = futures_lite::io::split(stream);
     let replies = Rc::new(ReplyQueue::default());
-    let writer_task = glommio::spawn_local(write_loop(writer, Rc::clone(&replies), context.config.frame_bytes_max));
+    let writer_task = glommio::spawn_local(write_loop(
+        writer,
+        Rc::clone(&replies),
+        context.config.frame_bytes_max,
+    ));
     match read_loop(&context, reader, &replies).await {
         Ok(()) => {
             tracing::debug!(%peer, "connection closed by the client");
@@ -45,7 +57,10 @@ pub async fn serve(context: Rc<CoreContext>, stream: TcpStream) {
             writer_task.await;
         }
         Err(reason) => {
-            context.metrics.connections_closed_malformed.fetch_add(1, Ordering::Relaxed);
+            context
+                .metrics
+                .connections_closed_malformed
+                .fetch_add(1, Ordering::Relaxed);
             tracing::warn!(%peer, %reason, "closing connection");
             replies.close();
             drop(writer_task);
@@ -59,12 +74,19 @@ async fn read_loop(
     replies: &Rc<ReplyQueue>,
 ) -> Result<(), String> {
     let decoder = FrameDecoder::new(context.config.frame_bytes_max);
-    let limits = DecodeLimits { long_poll_wait_max_ms: context.config.long_poll_wait_max_ms };
-    let permits = Arc::new(async_lock::Semaphore::new(context.config.connection_requests_in_flight_max));
+    let limits = DecodeLimits {
+        long_poll_wait_max_ms: context.config.long_poll_wait_max_ms,
+    };
+    let permits = Arc::new(async_lock::Semaphore::new(
+        context.config.connection_requests_in_flight_max,
+    ));
     let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
     let mut protocol: Option<WireProtocol> = None;
     loop {
-        while let Some(payload) = decoder.decode(&mut buffer).map_err(|error| error.to_string())? {
+        while let Some(payload) = decoder
+            .decode(&mut buffer)
+            .map_err(|error| error.to_string())?
+        {
             let wire = match protocol {
                 Some(wire) => wire,
                 None => {
@@ -95,13 +117,21 @@ async fn read_loop(
             if buffer.is_empty() {
                 return Ok(());
             }
-            return Err(format!("truncated frame: connection closed with {} bytes of an incomplete frame", buffer.len()));
+            return Err(format!(
+                "truncated frame: connection closed with {} bytes of an incomplete frame",
+                buffer.len()
+            ));
         }
     }
 }
 
 /// Submits one decoded request; its answer is queued on `replies` when ready.
-async fn dispatch(context: &Rc<CoreContext>, decoded: Decoded, replies: &Rc<ReplyQueue>, permit: async_lock::SemaphoreGuardArc) {
+async fn dispatch(
+    context: &Rc<CoreContext>,
+    decoded: Decoded,
+    replies: &Rc<ReplyQueue>,
+    permit: async_lock::SemaphoreGuardArc,
+) {
     match decoded {
         Decoded::Reply(reply) => {
             replies.push(reply);
@@ -152,7 +182,11 @@ impl RequestKind {
     }
 }
 
-async fn write_loop(mut writer: futures_lite::io::WriteHalf<TcpStream>, replies: Rc<ReplyQueue>, frame_bytes_max: usize) {
+async fn write_loop(
+    mut writer: futures_lite::io::WriteHalf<TcpStream>,
+    replies: Rc<ReplyQueue>,
+    frame_bytes_max: usize,
+) {
     let mut batch: Vec<Reply> = Vec::new();
     let mut out = BytesMut::with_capacity(READ_CHUNK_BYTES);
     while replies.take_all(&mut batch).await {

@@ -130,7 +130,11 @@ impl CoreContext {
     }
 
     /// Waits for a submitted op's outcome.
-    pub async fn complete(&self, submitted: Submitted, op_for_errors: impl FnOnce() -> Outcome) -> Outcome {
+    pub async fn complete(
+        &self,
+        submitted: Submitted,
+        op_for_errors: impl FnOnce() -> Outcome,
+    ) -> Outcome {
         match submitted {
             Submitted::Local(op) => self.execute_local(op).await,
             Submitted::Remote(answer) => answer.await.unwrap_or_else(|_| op_for_errors()),
@@ -142,9 +146,15 @@ impl CoreContext {
         let is_write = op.is_write();
         let is_add = matches!(op, Op::Add { .. });
         let (counter, limit) = if is_write {
-            (&self.writes_in_flight, self.config.add_requests_in_flight_max)
+            (
+                &self.writes_in_flight,
+                self.config.add_requests_in_flight_max,
+            )
         } else {
-            (&self.reads_in_flight, self.config.read_requests_in_flight_max)
+            (
+                &self.reads_in_flight,
+                self.config.read_requests_in_flight_max,
+            )
         };
         if counter.get() >= limit {
             return Outcome::error_for(&op, StatusCode::TooManyRequests);
@@ -153,7 +163,10 @@ impl CoreContext {
         let _guard = InFlight(counter);
         let started = Instant::now();
         let is_read = matches!(op, Op::Read { .. });
-        let context = ExecuteContext { read_only: self.state.is_read_only(), timer: &self.timer };
+        let context = ExecuteContext {
+            read_only: self.state.is_read_only(),
+            timer: &self.timer,
+        };
         let outcome = execute(&self.shard, op, context).await;
         let ok = outcome.status() == StatusCode::Ok;
         if is_add {
@@ -166,9 +179,12 @@ impl CoreContext {
 
     /// Free and total bytes summed over the ledger directories.
     pub fn space_bytes(&self) -> (u64, u64) {
-        self.ledger_roots.iter().filter_map(|dir| dir.space_bytes().ok()).fold((0, 0), |(free, total), (dir_free, dir_total)| {
-            (free + dir_free, total + dir_total)
-        })
+        self.ledger_roots
+            .iter()
+            .filter_map(|dir| dir.space_bytes().ok())
+            .fold((0, 0), |(free, total), (dir_free, dir_total)| {
+                (free + dir_free, total + dir_total)
+            })
     }
 }
 
@@ -191,7 +207,10 @@ mod tests {
         assert_eq!(owner_core(5, 2), 1);
         assert_eq!(owner_core(-1, 2), 1);
         assert_eq!(owner_core(-4, 3), 2);
-        assert_eq!(owner_core(i64::MIN, 3), owner_core(i64::MIN.rem_euclid(3), 3));
+        assert_eq!(
+            owner_core(i64::MIN, 3),
+            owner_core(i64::MIN.rem_euclid(3), 3)
+        );
         assert_eq!(owner_core(7, 1), 0);
     }
 }

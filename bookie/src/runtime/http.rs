@@ -8,7 +8,9 @@ use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::{TcpListener, TcpStream};
 
 use super::core::CoreContext;
-use crate::server::admin::{handle, parse_head, AdminContext, HttpResponse, HTTP_BODY_BYTES_MAX, HTTP_HEAD_BYTES_MAX};
+use crate::server::admin::{
+    handle, parse_head, AdminContext, HttpResponse, HTTP_BODY_BYTES_MAX, HTTP_HEAD_BYTES_MAX,
+};
 
 /// How long a client may take to send its request.
 const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,7 +45,11 @@ async fn answer(context: &CoreContext, mut stream: TcpStream) {
             };
             handle(&head, &body, &admin)
         }
-        Err(reason) => HttpResponse { status: 400, content_type: "text/plain", body: format!("{reason}\n") },
+        Err(reason) => HttpResponse {
+            status: 400,
+            content_type: "text/plain",
+            body: format!("{reason}\n"),
+        },
     };
     let _ = stream.write_all(&response.to_bytes()).await;
     let _ = stream.flush().await;
@@ -55,17 +61,26 @@ async fn read_request(stream: &mut TcpStream) -> Result<(String, Vec<u8>), Strin
     loop {
         if let Some((head_end, body_bytes)) = parse_head(&buffer) {
             if body_bytes > HTTP_BODY_BYTES_MAX {
-                return Err(format!("request body of {body_bytes} bytes is over the limit {HTTP_BODY_BYTES_MAX}"));
+                return Err(format!(
+                    "request body of {body_bytes} bytes is over the limit {HTTP_BODY_BYTES_MAX}"
+                ));
             }
             if buffer.len() >= head_end + body_bytes {
-                let head = String::from_utf8_lossy(buffer.get(..head_end).unwrap_or_default()).into_owned();
-                let body = buffer.get(head_end..head_end + body_bytes).unwrap_or_default().to_vec();
+                let head = String::from_utf8_lossy(buffer.get(..head_end).unwrap_or_default())
+                    .into_owned();
+                let body = buffer
+                    .get(head_end..head_end + body_bytes)
+                    .unwrap_or_default()
+                    .to_vec();
                 return Ok((head, body));
             }
         } else if buffer.len() > HTTP_HEAD_BYTES_MAX {
             return Err("request head too large".to_owned());
         }
-        let read = stream.read(&mut chunk).await.map_err(|error| error.to_string())?;
+        let read = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|error| error.to_string())?;
         if read == 0 {
             return Err("connection closed before the request was complete".to_owned());
         }

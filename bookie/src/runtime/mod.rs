@@ -115,7 +115,10 @@ impl RunningBookie {
 /// The journal and ledger directory of shard `core`.
 pub fn shard_dirs(config: &Config, core: usize) -> (PathBuf, PathBuf) {
     let pick = |dirs: &[PathBuf]| -> PathBuf {
-        let root = dirs.get(core % dirs.len().max(1)).cloned().unwrap_or_default();
+        let root = dirs
+            .get(core % dirs.len().max(1))
+            .cloned()
+            .unwrap_or_default();
         root.join("current").join(format!("shard-{core}"))
     };
     (pick(&config.journal_dirs), pick(&config.ledger_dirs))
@@ -124,21 +127,35 @@ pub fn shard_dirs(config: &Config, core: usize) -> (PathBuf, PathBuf) {
 /// Runs the startup checks and starts the executors; returns once every core serves.
 pub fn start(config: Config) -> Result<RunningBookie, StartError> {
     let cores = config.cores();
-    let memlock_bytes = disk::preflight::glommio_memlock_bytes(config.io_memory_bytes as u64).saturating_mul(cores as u64);
-    disk::preflight::check_memlock(memlock_bytes).map_err(|error| StartError::Preflight(error.to_string()))?;
+    let memlock_bytes = disk::preflight::glommio_memlock_bytes(config.io_memory_bytes as u64)
+        .saturating_mul(cores as u64);
+    disk::preflight::check_memlock(memlock_bytes)
+        .map_err(|error| StartError::Preflight(error.to_string()))?;
     prepare_dirs(&config, cores)?;
     probe_port(&config.listen_address, config.bookie_port, "bookie_port")?;
     if config.http_server_enabled {
-        probe_port(&config.listen_address, config.http_server_port, "http_server_port")?;
+        probe_port(
+            &config.listen_address,
+            config.http_server_port,
+            "http_server_port",
+        )?;
     }
     let config = Arc::new(config);
     let state = Arc::new(BookieState::default());
-    let all_metrics: Arc<Vec<Arc<CoreMetrics>>> = Arc::new((0..cores).map(|_| Arc::new(CoreMetrics::default())).collect());
+    let all_metrics: Arc<Vec<Arc<CoreMetrics>>> = Arc::new(
+        (0..cores)
+            .map(|_| Arc::new(CoreMetrics::default()))
+            .collect(),
+    );
     let (mut senders, mut receivers) = channel_mesh(cores, config.cross_core_channel_requests_max);
     let (ready_sender, ready) = mpsc::channel::<Result<usize, StartError>>();
     let mut handles = Vec::with_capacity(cores);
     for core in 0..cores {
-        let placement = if config.pin_cores { Placement::Fixed(core) } else { Placement::Unbound };
+        let placement = if config.pin_cores {
+            Placement::Fixed(core)
+        } else {
+            Placement::Unbound
+        };
         let wiring = CoreWiring {
             core,
             cores,
@@ -168,14 +185,27 @@ pub fn start(config: Config) -> Result<RunningBookie, StartError> {
         match ready.recv() {
             Ok(Ok(core)) => tracing::debug!(core, "core ready"),
             Ok(Err(error)) => return Err(error),
-            Err(_) => return Err(StartError::Core { core: usize::MAX, message: "an executor stopped during startup".to_owned() }),
+            Err(_) => {
+                return Err(StartError::Core {
+                    core: usize::MAX,
+                    message: "an executor stopped during startup".to_owned(),
+                })
+            }
         }
     }
-    Ok(RunningBookie { handles, bookie_id: config.bookie_id(), cores, state })
+    Ok(RunningBookie {
+        handles,
+        bookie_id: config.bookie_id(),
+        cores,
+        state,
+    })
 }
 
 fn dir_error(path: &Path, message: impl ToString) -> StartError {
-    StartError::Directory { path: path.display().to_string(), message: message.to_string() }
+    StartError::Directory {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
 }
 
 /// Creates the shard directories, checks `O_DIRECT` on them, and checks or records the shard
@@ -190,20 +220,29 @@ fn prepare_dirs(config: &Config, cores: usize) -> Result<(), StartError> {
         let (journal, ledger) = shard_dirs(config, core);
         for dir in [&journal, &ledger] {
             std::fs::create_dir_all(dir).map_err(|error| dir_error(dir, error))?;
-            disk::preflight::check_o_direct(dir).map_err(|error| StartError::Preflight(error.to_string()))?;
+            disk::preflight::check_o_direct(dir)
+                .map_err(|error| StartError::Preflight(error.to_string()))?;
         }
     }
     for root in &config.ledger_dirs {
         let path = root.join("current").join(SHARDS_FILE_NAME);
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let recorded = text.trim().parse::<usize>().map_err(|_| dir_error(&path, format!("unreadable shard count {text:?}")))?;
+                let recorded = text
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| dir_error(&path, format!("unreadable shard count {text:?}")))?;
                 if recorded != cores {
-                    return Err(StartError::ShardCount { path: path.display().to_string(), recorded, configured: cores });
+                    return Err(StartError::ShardCount {
+                        path: path.display().to_string(),
+                        recorded,
+                        configured: cores,
+                    });
                 }
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::write(&path, format!("{cores}\n")).map_err(|error| dir_error(&path, error))?;
+                std::fs::write(&path, format!("{cores}\n"))
+                    .map_err(|error| dir_error(&path, error))?;
                 let file = std::fs::File::open(&path).map_err(|error| dir_error(&path, error))?;
                 file.sync_all().map_err(|error| dir_error(&path, error))?;
             }
@@ -241,13 +280,19 @@ fn probe_port_once(address: &str, port: u16, key: &'static str) -> Result<(), St
     let address = format!("{address}:{port}");
     let port_hex = format!(":{port:04X}");
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
         let listening = text.lines().skip(1).any(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
             matches!((fields.get(1), fields.get(3)), (Some(local), Some(&"0A")) if local.ends_with(&port_hex))
         });
         if listening {
-            return Err(StartError::PortInUse { address, message: "another process listens on this port".to_owned(), key });
+            return Err(StartError::PortInUse {
+                address,
+                message: "another process listens on this port".to_owned(),
+                key,
+            });
         }
     }
     Ok(())
@@ -258,8 +303,12 @@ type Receivers = Vec<Vec<Option<SharedReceiver<RemoteRequest>>>>;
 
 /// One bounded channel per ordered pair of cores: `senders[from][to]`, `receivers[to][from]`.
 fn channel_mesh(cores: usize, capacity: usize) -> (Senders, Receivers) {
-    let mut senders: Senders = (0..cores).map(|_| (0..cores).map(|_| None).collect()).collect();
-    let mut receivers: Receivers = (0..cores).map(|_| (0..cores).map(|_| None).collect()).collect();
+    let mut senders: Senders = (0..cores)
+        .map(|_| (0..cores).map(|_| None).collect())
+        .collect();
+    let mut receivers: Receivers = (0..cores)
+        .map(|_| (0..cores).map(|_| None).collect())
+        .collect();
     for from in 0..cores {
         for to in 0..cores {
             if from == to {
@@ -309,14 +358,34 @@ async fn run_core(wiring: CoreWiring, ready: mpsc::Sender<Result<usize, StartErr
 }
 
 async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener), String> {
-    let CoreWiring { core, cores, config, state, all_metrics, senders, receivers } = wiring;
+    let CoreWiring {
+        core,
+        cores,
+        config,
+        state,
+        all_metrics,
+        senders,
+        receivers,
+    } = wiring;
     let (journal_path, ledger_path) = shard_dirs(&config, core);
-    let journal_dir = DmaDir::open(&journal_path).map_err(|error| format!("journal dir {}: {error}", journal_path.display()))?;
-    let ledger_dir = DmaDir::open(&ledger_path).map_err(|error| format!("ledger dir {}: {error}", ledger_path.display()))?;
-    let shard_config = ShardConfig { journal: config.journal_config(), store: config.store_config() };
-    let (shard, report) = StorageShard::recover(journal_dir, ledger_dir, shard_config, GlommioTimer)
-        .await
-        .map_err(|error| format!("recovering {} and {}: {error}", journal_path.display(), ledger_path.display()))?;
+    let journal_dir = DmaDir::open(&journal_path)
+        .map_err(|error| format!("journal dir {}: {error}", journal_path.display()))?;
+    let ledger_dir = DmaDir::open(&ledger_path)
+        .map_err(|error| format!("ledger dir {}: {error}", ledger_path.display()))?;
+    let shard_config = ShardConfig {
+        journal: config.journal_config(),
+        store: config.store_config(),
+    };
+    let (shard, report) =
+        StorageShard::recover(journal_dir, ledger_dir, shard_config, GlommioTimer)
+            .await
+            .map_err(|error| {
+                format!(
+                    "recovering {} and {}: {error}",
+                    journal_path.display(),
+                    ledger_path.display()
+                )
+            })?;
     tracing::info!(core, records_applied = report.records_applied, mark = ?report.mark, "shard recovered");
     let shard = Rc::new(shard);
     let writer = Rc::clone(&shard);
@@ -329,10 +398,21 @@ async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener)
     let ledger_roots = config
         .ledger_dirs
         .iter()
-        .map(|dir| PosixDir::open(dir).map_err(|error| format!("ledger dir {}: {error}", dir.display())))
+        .map(|dir| {
+            PosixDir::open(dir).map_err(|error| format!("ledger dir {}: {error}", dir.display()))
+        })
         .collect::<Result<Vec<_>, String>>()?;
     let outboxes = connect_outboxes(core, senders, config.cross_core_channel_requests_max);
-    let context = Rc::new(CoreContext::new(core, cores, shard, state, all_metrics, Arc::clone(&config), ledger_roots, outboxes));
+    let context = Rc::new(CoreContext::new(
+        core,
+        cores,
+        shard,
+        state,
+        all_metrics,
+        Arc::clone(&config),
+        ledger_roots,
+        outboxes,
+    ));
     for receiver in receivers.into_iter().flatten() {
         let context = Rc::clone(&context);
         glommio::spawn_local(async move {
@@ -350,12 +430,14 @@ async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener)
     }
     periodic::spawn_core_tasks(&context);
     let address = format!("{}:{}", config.listen_address, config.bookie_port);
-    let listener = TcpListener::bind(&address).map_err(|error| format!("cannot listen on {address}: {error}"))?;
+    let listener = TcpListener::bind(&address)
+        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
     if core == 0 {
         periodic::spawn_disk_monitor(&context);
         if config.http_server_enabled {
             let address = format!("{}:{}", config.listen_address, config.http_server_port);
-            let admin = TcpListener::bind(&address).map_err(|error| format!("cannot listen on {address}: {error}"))?;
+            let admin = TcpListener::bind(&address)
+                .map_err(|error| format!("cannot listen on {address}: {error}"))?;
             glommio::spawn_local(http::serve(Rc::clone(&context), admin)).detach();
         }
     }

@@ -29,9 +29,18 @@ pub fn spawn_core_tasks(context: &Rc<CoreContext>) {
         loop {
             glommio::timer::sleep(Duration::from_secs(1)).await;
             let journal = stats.shard.journal().stats();
-            stats.metrics.journal_syncs.store(journal.syncs, Ordering::Relaxed);
-            stats.metrics.journal_batches.store(journal.batches, Ordering::Relaxed);
-            stats.metrics.journal_bytes_written.store(journal.bytes_written, Ordering::Relaxed);
+            stats
+                .metrics
+                .journal_syncs
+                .store(journal.syncs, Ordering::Relaxed);
+            stats
+                .metrics
+                .journal_batches
+                .store(journal.batches, Ordering::Relaxed);
+            stats
+                .metrics
+                .journal_bytes_written
+                .store(journal.bytes_written, Ordering::Relaxed);
         }
     })
     .detach();
@@ -53,8 +62,10 @@ async fn garbage_collect(context: Rc<CoreContext>) {
             Ok(report) => tracing::debug!(core = context.core, ?report, "garbage collection"),
             Err(error) => tracing::error!(core = context.core, %error, "garbage collection failed"),
         }
-        let major_due = config.major_compaction_threshold > 0.0 && since_major.as_secs() >= config.major_compaction_interval_s;
-        let minor_due = config.minor_compaction_threshold > 0.0 && since_minor.as_secs() >= config.minor_compaction_interval_s;
+        let major_due = config.major_compaction_threshold > 0.0
+            && since_major.as_secs() >= config.major_compaction_interval_s;
+        let minor_due = config.minor_compaction_threshold > 0.0
+            && since_minor.as_secs() >= config.minor_compaction_interval_s;
         let threshold = if major_due {
             since_major = Duration::ZERO;
             since_minor = Duration::ZERO;
@@ -65,7 +76,12 @@ async fn garbage_collect(context: Rc<CoreContext>) {
         } else {
             continue;
         };
-        match context.shard.store().compact(threshold, rate, &context.timer).await {
+        match context
+            .shard
+            .store()
+            .compact(threshold, rate, &context.timer)
+            .await
+        {
             Ok(report) => tracing::info!(core = context.core, threshold, ?report, "compaction"),
             Err(error) => tracing::error!(core = context.core, %error, "compaction failed"),
         }
@@ -96,12 +112,25 @@ fn check_disks(context: &CoreContext) {
         .collect();
     let config = &context.config;
     let was_full = context.state.is_disk_full();
-    let full = disk_full_verdict(&usages, was_full, config.disk_usage_threshold, config.disk_usage_lwm_threshold);
+    let full = disk_full_verdict(
+        &usages,
+        was_full,
+        config.disk_usage_threshold,
+        config.disk_usage_lwm_threshold,
+    );
     if full && !config.read_only_mode_enabled {
-        tracing::error!(?usages, threshold = config.disk_usage_threshold, "ledger disks full and read_only_mode_enabled is false: exiting");
+        tracing::error!(
+            ?usages,
+            threshold = config.disk_usage_threshold,
+            "ledger disks full and read_only_mode_enabled is false: exiting"
+        );
         std::process::exit(3);
     }
     if context.state.set_disk_full(full) {
-        tracing::warn!(?usages, mode = context.state.mode_name(), "bookie mode changed by the disk usage check");
+        tracing::warn!(
+            ?usages,
+            mode = context.state.mode_name(),
+            "bookie mode changed by the disk usage check"
+        );
     }
 }

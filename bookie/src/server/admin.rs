@@ -42,7 +42,11 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     fn new(status: u16, content_type: &'static str, body: String) -> Self {
-        Self { status, content_type, body }
+        Self {
+            status,
+            content_type,
+            body,
+        }
     }
 
     /// The response bytes, with `Connection: close`.
@@ -87,11 +91,17 @@ pub fn handle(head: &str, body: &[u8], context: &AdminContext<'_>) -> HttpRespon
     };
     let path = path.split('?').next().unwrap_or(path);
     match (method, path) {
-        ("GET", "/metrics") => {
-            HttpResponse::new(200, "text/plain; version=0.0.4", prometheus_text(context.metrics, !context.state.is_read_only()))
-        }
+        ("GET", "/metrics") => HttpResponse::new(
+            200,
+            "text/plain; version=0.0.4",
+            prometheus_text(context.metrics, !context.state.is_read_only()),
+        ),
         ("GET", "/health") => {
-            let word = if context.state.is_read_only() { "readonly" } else { "ok" };
+            let word = if context.state.is_read_only() {
+                "readonly"
+            } else {
+                "ok"
+            };
             HttpResponse::new(200, "text/plain", format!("{word}\n"))
         }
         ("GET", "/api/v1/bookie/info") => {
@@ -104,9 +114,11 @@ pub fn handle(head: &str, body: &[u8], context: &AdminContext<'_>) -> HttpRespon
             HttpResponse::new(200, "application/json", body)
         }
         ("PUT" | "POST", "/api/v1/bookie/state/readonly") => set_read_only(body, context.state),
-        ("GET", "/api/v1/bookie/state/readonly") => {
-            HttpResponse::new(200, "application/json", format!("{{\"readOnly\":{}}}\n", context.state.is_read_only()))
-        }
+        ("GET", "/api/v1/bookie/state/readonly") => HttpResponse::new(
+            200,
+            "application/json",
+            format!("{{\"readOnly\":{}}}\n", context.state.is_read_only()),
+        ),
         (_, "/metrics" | "/health" | "/api/v1/bookie/info" | "/api/v1/bookie/state/readonly") => {
             HttpResponse::new(405, "text/plain", "method not allowed\n".into())
         }
@@ -115,18 +127,33 @@ pub fn handle(head: &str, body: &[u8], context: &AdminContext<'_>) -> HttpRespon
 }
 
 fn set_read_only(body: &[u8], state: &BookieState) -> HttpResponse {
-    let text: String = String::from_utf8_lossy(body).chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = String::from_utf8_lossy(body)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let forced = if text.contains("\"readOnly\":true") {
         true
     } else if text.contains("\"readOnly\":false") {
         false
     } else {
-        return HttpResponse::new(400, "text/plain", "send {\"readOnly\":true} or {\"readOnly\":false}\n".into());
+        return HttpResponse::new(
+            400,
+            "text/plain",
+            "send {\"readOnly\":true} or {\"readOnly\":false}\n".into(),
+        );
     };
     if state.set_forced_read_only(forced) {
-        tracing::warn!(forced, mode = state.mode_name(), "read-only mode changed by the admin API");
+        tracing::warn!(
+            forced,
+            mode = state.mode_name(),
+            "read-only mode changed by the admin API"
+        );
     }
-    HttpResponse::new(200, "application/json", format!("{{\"readOnly\":{}}}\n", state.is_read_only()))
+    HttpResponse::new(
+        200,
+        "application/json",
+        format!("{{\"readOnly\":{}}}\n", state.is_read_only()),
+    )
 }
 
 #[cfg(test)]
@@ -134,19 +161,42 @@ mod tests {
     use super::*;
 
     fn context<'a>(state: &'a BookieState, metrics: &'a [Arc<CoreMetrics>]) -> AdminContext<'a> {
-        AdminContext { bookie_id: "127.0.0.1:3181", state, metrics, space_bytes: (10, 20) }
+        AdminContext {
+            bookie_id: "127.0.0.1:3181",
+            state,
+            metrics,
+            space_bytes: (10, 20),
+        }
     }
 
     #[test]
     fn health_follows_the_forced_read_only_state() {
         let state = BookieState::default();
         let metrics = vec![Arc::new(CoreMetrics::default())];
-        assert_eq!(handle("GET /health HTTP/1.1", b"", &context(&state, &metrics)).body, "ok\n");
-        let response = handle("PUT /api/v1/bookie/state/readonly HTTP/1.1", b"{\"readOnly\": true}", &context(&state, &metrics));
+        assert_eq!(
+            handle("GET /health HTTP/1.1", b"", &context(&state, &metrics)).body,
+            "ok\n"
+        );
+        let response = handle(
+            "PUT /api/v1/bookie/state/readonly HTTP/1.1",
+            b"{\"readOnly\": true}",
+            &context(&state, &metrics),
+        );
         assert_eq!(response.status, 200);
-        assert_eq!(handle("GET /health HTTP/1.1", b"", &context(&state, &metrics)).body, "readonly\n");
-        let info = handle("GET /api/v1/bookie/info HTTP/1.1", b"", &context(&state, &metrics));
-        assert!(info.body.contains("\"freeSpace\":10") && info.body.contains("readonly"), "{}", info.body);
+        assert_eq!(
+            handle("GET /health HTTP/1.1", b"", &context(&state, &metrics)).body,
+            "readonly\n"
+        );
+        let info = handle(
+            "GET /api/v1/bookie/info HTTP/1.1",
+            b"",
+            &context(&state, &metrics),
+        );
+        assert!(
+            info.body.contains("\"freeSpace\":10") && info.body.contains("readonly"),
+            "{}",
+            info.body
+        );
     }
 
     #[test]
@@ -154,8 +204,22 @@ mod tests {
         let state = BookieState::default();
         let metrics = vec![Arc::new(CoreMetrics::default())];
         assert_eq!(handle("", b"", &context(&state, &metrics)).status, 400);
-        assert_eq!(handle("GET /nope HTTP/1.1", b"", &context(&state, &metrics)).status, 404);
-        assert_eq!(handle("PUT /api/v1/bookie/state/readonly HTTP/1.1", b"yes", &context(&state, &metrics)).status, 400);
-        assert_eq!(parse_head(b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"), Some((37, 5)));
+        assert_eq!(
+            handle("GET /nope HTTP/1.1", b"", &context(&state, &metrics)).status,
+            404
+        );
+        assert_eq!(
+            handle(
+                "PUT /api/v1/bookie/state/readonly HTTP/1.1",
+                b"yes",
+                &context(&state, &metrics)
+            )
+            .status,
+            400
+        );
+        assert_eq!(
+            parse_head(b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"),
+            Some((37, 5))
+        );
     }
 }

@@ -34,7 +34,11 @@ pub struct ExecuteContext<'a, T: Sleep> {
 }
 
 /// Runs `op` on `shard` (which must own the op's ledger).
-pub async fn execute<JD, LD, S, T>(shard: &StorageShard<JD, LD, S>, op: Op, context: ExecuteContext<'_, T>) -> Outcome
+pub async fn execute<JD, LD, S, T>(
+    shard: &StorageShard<JD, LD, S>,
+    op: Op,
+    context: ExecuteContext<'_, T>,
+) -> Outcome
 where
     JD: DurableDir,
     LD: DurableDir + Clone,
@@ -42,26 +46,53 @@ where
     T: Sleep,
 {
     match op {
-        Op::Add { ledger_id, entry_id, master_key, body, recovery, high_priority } => {
+        Op::Add {
+            ledger_id,
+            entry_id,
+            master_key,
+            body,
+            recovery,
+            high_priority,
+        } => {
             if context.read_only && !high_priority {
                 return Outcome::Status(StatusCode::ReadOnly);
             }
-            let result = shard.add_entry(ledger_id, entry_id, &master_key, body, recovery).await;
+            let result = shard
+                .add_entry(ledger_id, entry_id, &master_key, body, recovery)
+                .await;
             Outcome::Status(write_status(ledger_id, result))
         }
-        Op::WriteLac { ledger_id, master_key, blob } => {
+        Op::WriteLac {
+            ledger_id,
+            master_key,
+            blob,
+        } => {
             if context.read_only {
                 return Outcome::Status(StatusCode::ReadOnly);
             }
             let result = shard.write_explicit_lac(ledger_id, &master_key, blob).await;
             Outcome::Status(write_status(ledger_id, result))
         }
-        Op::ForceLedger { ledger_id } => Outcome::Status(write_status(ledger_id, shard.force_ledger(ledger_id).await)),
-        Op::Read { ledger_id, entry_id, fence_key, long_poll, piggyback, want_max_lac } => {
+        Op::ForceLedger { ledger_id } => {
+            Outcome::Status(write_status(ledger_id, shard.force_ledger(ledger_id).await))
+        }
+        Op::Read {
+            ledger_id,
+            entry_id,
+            fence_key,
+            long_poll,
+            piggyback,
+            want_max_lac,
+        } => {
             if let Some(key) = fence_key {
                 let status = write_status(ledger_id, shard.fence(ledger_id, &key).await);
                 if status != StatusCode::Ok {
-                    return Outcome::Read { status, entry_id, body: None, max_lac: None };
+                    return Outcome::Read {
+                        status,
+                        entry_id,
+                        body: None,
+                        max_lac: None,
+                    };
                 }
             }
             if let Some(long_poll) = long_poll {
@@ -74,16 +105,31 @@ where
                 Ok(body) => (StatusCode::Ok, Some(body)),
                 Err(error) => (read_status(ledger_id, &error), None),
             };
-            let max_lac = if want_max_lac { shard.ledger_state(ledger_id).map(|state| state.last_add_confirmed) } else { None };
-            Outcome::Read { status, entry_id, body, max_lac }
+            let max_lac = if want_max_lac {
+                shard
+                    .ledger_state(ledger_id)
+                    .map(|state| state.last_add_confirmed)
+            } else {
+                None
+            };
+            Outcome::Read {
+                status,
+                entry_id,
+                body,
+                max_lac,
+            }
         }
         Op::ReadLac { ledger_id } => read_lac(shard, ledger_id).await,
         Op::ListEntries { ledger_id } => list_entries(shard, ledger_id),
     }
 }
 
-async fn wait_for_lac<JD, LD, S, T>(shard: &StorageShard<JD, LD, S>, ledger_id: LedgerId, long_poll: LongPoll, timer: &T)
-where
+async fn wait_for_lac<JD, LD, S, T>(
+    shard: &StorageShard<JD, LD, S>,
+    ledger_id: LedgerId,
+    long_poll: LongPoll,
+    timer: &T,
+) where
     JD: DurableDir,
     LD: DurableDir + Clone,
     S: JournalSleep,
@@ -93,7 +139,9 @@ where
     // lists; a parked read costs one timer wake per millisecond and nothing else.
     let mut waited_ms = 0;
     while waited_ms < long_poll.timeout_ms {
-        let lac = shard.ledger_state(ledger_id).map_or(special_entry::INVALID, |state| state.last_add_confirmed);
+        let lac = shard
+            .ledger_state(ledger_id)
+            .map_or(special_entry::INVALID, |state| state.last_add_confirmed);
         if lac > long_poll.previous_lac {
             return;
         }
@@ -102,7 +150,11 @@ where
     }
 }
 
-async fn read_piggyback<JD, LD, S>(shard: &StorageShard<JD, LD, S>, ledger_id: LedgerId, long_poll: Option<LongPoll>) -> Outcome
+async fn read_piggyback<JD, LD, S>(
+    shard: &StorageShard<JD, LD, S>,
+    ledger_id: LedgerId,
+    long_poll: Option<LongPoll>,
+) -> Outcome
 where
     JD: DurableDir,
     LD: DurableDir + Clone,
@@ -110,15 +162,30 @@ where
 {
     let previous_lac = long_poll.map_or(special_entry::INVALID, |poll| poll.previous_lac);
     let Some(state) = shard.ledger_state(ledger_id) else {
-        return Outcome::Read { status: StatusCode::NoLedger, entry_id: special_entry::LAST_ADD_CONFIRMED, body: None, max_lac: None };
+        return Outcome::Read {
+            status: StatusCode::NoLedger,
+            entry_id: special_entry::LAST_ADD_CONFIRMED,
+            body: None,
+            max_lac: None,
+        };
     };
     let lac = state.last_add_confirmed;
     if lac <= previous_lac {
-        return Outcome::Read { status: StatusCode::Ok, entry_id: special_entry::LAST_ADD_CONFIRMED, body: None, max_lac: Some(lac) };
+        return Outcome::Read {
+            status: StatusCode::Ok,
+            entry_id: special_entry::LAST_ADD_CONFIRMED,
+            body: None,
+            max_lac: Some(lac),
+        };
     }
     let next: EntryId = previous_lac + 1;
     let body = shard.read_entry(ledger_id, next).await.ok();
-    Outcome::Read { status: StatusCode::Ok, entry_id: next, body, max_lac: Some(lac) }
+    Outcome::Read {
+        status: StatusCode::Ok,
+        entry_id: next,
+        body,
+        max_lac: Some(lac),
+    }
 }
 
 async fn read_lac<JD, LD, S>(shard: &StorageShard<JD, LD, S>, ledger_id: LedgerId) -> Outcome
@@ -128,18 +195,37 @@ where
     S: JournalSleep,
 {
     let Some(state) = shard.ledger_state(ledger_id) else {
-        return Outcome::ReadLac { status: StatusCode::NoLedger, lac_body: None, last_entry_body: None };
+        return Outcome::ReadLac {
+            status: StatusCode::NoLedger,
+            lac_body: None,
+            last_entry_body: None,
+        };
     };
     let lac_body = state.explicit_lac.map(Bytes::from);
-    let last_entry_body = match shard.read_entry(ledger_id, special_entry::LAST_ADD_CONFIRMED).await {
+    let last_entry_body = match shard
+        .read_entry(ledger_id, special_entry::LAST_ADD_CONFIRMED)
+        .await
+    {
         Ok(body) => Some(body),
         Err(StoreError::NoEntry { .. }) | Err(StoreError::NoLedger { .. }) => None,
         Err(error) => {
-            return Outcome::ReadLac { status: read_status(ledger_id, &error), lac_body: None, last_entry_body: None };
+            return Outcome::ReadLac {
+                status: read_status(ledger_id, &error),
+                lac_body: None,
+                last_entry_body: None,
+            };
         }
     };
-    let status = if lac_body.is_none() && last_entry_body.is_none() { StatusCode::NoEntry } else { StatusCode::Ok };
-    Outcome::ReadLac { status, lac_body, last_entry_body }
+    let status = if lac_body.is_none() && last_entry_body.is_none() {
+        StatusCode::NoEntry
+    } else {
+        StatusCode::Ok
+    };
+    Outcome::ReadLac {
+        status,
+        lac_body,
+        last_entry_body,
+    }
 }
 
 fn list_entries<JD, LD, S>(shard: &StorageShard<JD, LD, S>, ledger_id: LedgerId) -> Outcome
@@ -150,13 +236,26 @@ where
 {
     let entries = match shard.store().list_entries(ledger_id) {
         Ok(entries) => entries,
-        Err(error) => return Outcome::Entries { status: read_status(ledger_id, &error), availability: None },
+        Err(error) => {
+            return Outcome::Entries {
+                status: read_status(ledger_id, &error),
+                availability: None,
+            }
+        }
     };
-    match AvailabilityOfEntriesOfLedger::from_sorted_entries(entries.into_iter().filter(|entry_id| *entry_id >= 0)) {
-        Ok(availability) => Outcome::Entries { status: StatusCode::Ok, availability: Some(Bytes::from(availability.encode())) },
+    match AvailabilityOfEntriesOfLedger::from_sorted_entries(
+        entries.into_iter().filter(|entry_id| *entry_id >= 0),
+    ) {
+        Ok(availability) => Outcome::Entries {
+            status: StatusCode::Ok,
+            availability: Some(Bytes::from(availability.encode())),
+        },
         Err(error) => {
             tracing::error!(ledger_id, %error, "entry list of the ledger store is not sorted");
-            Outcome::Entries { status: StatusCode::IoError, availability: None }
+            Outcome::Entries {
+                status: StatusCode::IoError,
+                availability: None,
+            }
         }
     }
 }
@@ -169,7 +268,8 @@ fn write_status(ledger_id: LedgerId, result: Result<(), WriteError>) -> StatusCo
         Err(WriteError::Fenced { .. }) => StatusCode::Fenced,
         Err(WriteError::Store(StoreError::NoLedger { .. })) => StatusCode::NoLedger,
         Err(WriteError::Store(StoreError::InvalidEntry { .. })) => StatusCode::BadRequest,
-        Err(WriteError::Store(StoreError::WriteCacheFull { .. })) | Err(WriteError::Journal(JournalError::Backpressure { .. })) => {
+        Err(WriteError::Store(StoreError::WriteCacheFull { .. }))
+        | Err(WriteError::Journal(JournalError::Backpressure { .. })) => {
             StatusCode::TooManyRequests
         }
         Err(error) => {

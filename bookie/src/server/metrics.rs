@@ -15,8 +15,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Bucket upper bounds in microseconds (the exposition prints them in milliseconds).
-const BUCKET_BOUNDS_US: [u64; 16] =
-    [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 10_000_000];
+const BUCKET_BOUNDS_US: [u64; 16] = [
+    50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 2_500_000, 10_000_000,
+];
 
 /// A latency histogram with fixed buckets.
 #[derive(Debug, Default)]
@@ -29,7 +31,10 @@ impl Histogram {
     /// Records one observation.
     pub fn record(&self, latency: Duration) {
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        let index = BUCKET_BOUNDS_US.iter().position(|bound| micros <= *bound).unwrap_or(BUCKET_BOUNDS_US.len());
+        let index = BUCKET_BOUNDS_US
+            .iter()
+            .position(|bound| micros <= *bound)
+            .unwrap_or(BUCKET_BOUNDS_US.len());
         if let Some(bucket) = self.buckets.get(index) {
             bucket.fetch_add(1, Ordering::Relaxed);
         }
@@ -102,11 +107,21 @@ fn histogram_text(out: &mut String, name: &str, success: bool, histograms: &[&Hi
     for (bound, count) in BUCKET_BOUNDS_US.iter().zip(counts) {
         cumulative += count;
         let le_ms = *bound as f64 / 1000.0;
-        let _ = writeln!(out, "{name}_bucket{{success=\"{success}\",le=\"{le_ms}\"}} {cumulative}");
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{success=\"{success}\",le=\"{le_ms}\"}} {cumulative}"
+        );
     }
     cumulative += counts.last().copied().unwrap_or(0);
-    let _ = writeln!(out, "{name}_bucket{{success=\"{success}\",le=\"+Inf\"}} {cumulative}");
-    let _ = writeln!(out, "{name}_sum{{success=\"{success}\"}} {}", sum_us as f64 / 1000.0);
+    let _ = writeln!(
+        out,
+        "{name}_bucket{{success=\"{success}\",le=\"+Inf\"}} {cumulative}"
+    );
+    let _ = writeln!(
+        out,
+        "{name}_sum{{success=\"{success}\"}} {}",
+        sum_us as f64 / 1000.0
+    );
     let _ = writeln!(out, "{name}_count{{success=\"{success}\"}} {cumulative}");
 }
 
@@ -119,8 +134,12 @@ type CounterOf = fn(&CoreMetrics) -> &AtomicU64;
 pub fn prometheus_text(cores: &[std::sync::Arc<CoreMetrics>], writable: bool) -> String {
     let mut out = String::new();
     let ops: [(&str, OpStatsOf); 4] = [
-        ("bookkeeper_server_ADD_ENTRY_REQUEST", |core| &core.add_request),
-        ("bookkeeper_server_READ_ENTRY_REQUEST", |core| &core.read_request),
+        ("bookkeeper_server_ADD_ENTRY_REQUEST", |core| {
+            &core.add_request
+        }),
+        ("bookkeeper_server_READ_ENTRY_REQUEST", |core| {
+            &core.read_request
+        }),
         ("bookie_ADD_ENTRY", |core| &core.add_entry),
         ("bookie_READ_ENTRY", |core| &core.read_entry),
     ];
@@ -132,17 +151,34 @@ pub fn prometheus_text(cores: &[std::sync::Arc<CoreMetrics>], writable: bool) ->
         histogram_text(&mut out, name, false, &failure);
     }
     let counters: [(&str, CounterOf); 5] = [
-        ("bookie_journal_JOURNAL_SYNC_count", |core| &core.journal_syncs),
-        ("bookie_journal_JOURNAL_FLUSH_count", |core| &core.journal_batches),
-        ("bookie_journal_JOURNAL_WRITE_BYTES", |core| &core.journal_bytes_written),
-        ("bookie_connections_accepted", |core| &core.connections_accepted),
-        ("bookie_connections_closed_malformed", |core| &core.connections_closed_malformed),
+        ("bookie_journal_JOURNAL_SYNC_count", |core| {
+            &core.journal_syncs
+        }),
+        ("bookie_journal_JOURNAL_FLUSH_count", |core| {
+            &core.journal_batches
+        }),
+        ("bookie_journal_JOURNAL_WRITE_BYTES", |core| {
+            &core.journal_bytes_written
+        }),
+        ("bookie_connections_accepted", |core| {
+            &core.connections_accepted
+        }),
+        ("bookie_connections_closed_malformed", |core| {
+            &core.connections_closed_malformed
+        }),
     ];
     for (name, counter) in counters {
-        let total: u64 = cores.iter().map(|core| counter(core).load(Ordering::Relaxed)).sum();
+        let total: u64 = cores
+            .iter()
+            .map(|core| counter(core).load(Ordering::Relaxed))
+            .sum();
         let _ = writeln!(out, "# TYPE {name} counter\n{name} {total}");
     }
-    let _ = writeln!(out, "# TYPE bookie_SERVER_STATUS gauge\nbookie_SERVER_STATUS {}", u8::from(writable));
+    let _ = writeln!(
+        out,
+        "# TYPE bookie_SERVER_STATUS gauge\nbookie_SERVER_STATUS {}",
+        u8::from(writable)
+    );
     out
 }
 
@@ -153,12 +189,21 @@ mod tests {
 
     #[test]
     fn exposition_sums_cores_into_cumulative_buckets() {
-        let cores = vec![Arc::new(CoreMetrics::default()), Arc::new(CoreMetrics::default())];
+        let cores = vec![
+            Arc::new(CoreMetrics::default()),
+            Arc::new(CoreMetrics::default()),
+        ];
         cores[0].add_entry.record(true, Duration::from_micros(80));
         cores[1].add_entry.record(true, Duration::from_millis(3));
         let text = prometheus_text(&cores, true);
-        assert!(text.contains("bookie_ADD_ENTRY_bucket{success=\"true\",le=\"0.1\"} 1"), "{text}");
-        assert!(text.contains("bookie_ADD_ENTRY_count{success=\"true\"} 2"), "{text}");
+        assert!(
+            text.contains("bookie_ADD_ENTRY_bucket{success=\"true\",le=\"0.1\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("bookie_ADD_ENTRY_count{success=\"true\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("bookie_SERVER_STATUS 1"));
     }
 }

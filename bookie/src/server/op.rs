@@ -91,7 +91,10 @@ impl Op {
 
     /// Whether the operation counts against the per-core add limit (else the read limit).
     pub fn is_write(&self) -> bool {
-        matches!(self, Op::Add { .. } | Op::WriteLac { .. } | Op::ForceLedger { .. })
+        matches!(
+            self,
+            Op::Add { .. } | Op::WriteLac { .. } | Op::ForceLedger { .. }
+        )
     }
 }
 
@@ -133,10 +136,24 @@ impl Outcome {
     /// An error outcome of the right shape for `op`.
     pub fn error_for(op: &Op, status: StatusCode) -> Self {
         match op {
-            Op::Add { .. } | Op::WriteLac { .. } | Op::ForceLedger { .. } => Outcome::Status(status),
-            Op::Read { entry_id, .. } => Outcome::Read { status, entry_id: *entry_id, body: None, max_lac: None },
-            Op::ReadLac { .. } => Outcome::ReadLac { status, lac_body: None, last_entry_body: None },
-            Op::ListEntries { .. } => Outcome::Entries { status, availability: None },
+            Op::Add { .. } | Op::WriteLac { .. } | Op::ForceLedger { .. } => {
+                Outcome::Status(status)
+            }
+            Op::Read { entry_id, .. } => Outcome::Read {
+                status,
+                entry_id: *entry_id,
+                body: None,
+                max_lac: None,
+            },
+            Op::ReadLac { .. } => Outcome::ReadLac {
+                status,
+                lac_body: None,
+                last_entry_body: None,
+            },
+            Op::ListEntries { .. } => Outcome::Entries {
+                status,
+                availability: None,
+            },
         }
     }
 
@@ -144,7 +161,9 @@ impl Outcome {
     pub fn status(&self) -> StatusCode {
         match self {
             Outcome::Status(status) => *status,
-            Outcome::Read { status, .. } | Outcome::ReadLac { status, .. } | Outcome::Entries { status, .. } => *status,
+            Outcome::Read { status, .. }
+            | Outcome::ReadLac { status, .. }
+            | Outcome::Entries { status, .. } => *status,
         }
     }
 }

@@ -12,7 +12,9 @@
 use bytes::{Bytes, BytesMut};
 use proto::auth::{AuthMessage, AUTH_DISABLED_PLUGIN_NAME};
 use proto::v2;
-use proto::v3::{self, AddFlag, OperationType, ProtocolVersion, ReadFlag, RequestBody, ResponseBody};
+use proto::v3::{
+    self, AddFlag, OperationType, ProtocolVersion, ReadFlag, RequestBody, ResponseBody,
+};
 use proto::{FrameError, StatusCode, WireProtocol};
 use types::{special_entry, EntryId, LedgerId, MasterKey, MASTER_KEY_LEN_BYTES};
 
@@ -87,7 +89,11 @@ pub struct DecodeLimits {
 }
 
 /// Decodes one frame payload of a connection speaking `protocol`.
-pub fn decode_request(protocol: WireProtocol, payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
+pub fn decode_request(
+    protocol: WireProtocol,
+    payload: Bytes,
+    limits: DecodeLimits,
+) -> Result<Decoded, String> {
     match protocol {
         WireProtocol::V2 => decode_v2(payload),
         WireProtocol::V3 => decode_v3(payload, limits),
@@ -99,7 +105,12 @@ fn decode_v2(payload: Bytes) -> Result<Decoded, String> {
     match request {
         v2::Request::Add(add) => {
             let (ledger_id, entry_id) = (add.ledger_id(), add.entry_id());
-            let reply_to = ReplyTo::V2 { version: add.version, opcode: v2::Opcode::AddEntry, ledger_id, entry_id };
+            let reply_to = ReplyTo::V2 {
+                version: add.version,
+                opcode: v2::Opcode::AddEntry,
+                ledger_id,
+                entry_id,
+            };
             let op = Op::Add {
                 ledger_id,
                 entry_id,
@@ -113,10 +124,16 @@ fn decode_v2(payload: Bytes) -> Result<Decoded, String> {
         v2::Request::Read(read) => {
             let fencing = read.flags.contains(v2::Flags::DO_FENCING);
             if fencing && read.master_key.is_none() {
-                let reply = v2::ReadResponse::answering(&read, StatusCode::Unauthorized, Bytes::new());
+                let reply =
+                    v2::ReadResponse::answering(&read, StatusCode::Unauthorized, Bytes::new());
                 return Ok(Decoded::Reply(Reply::V2(v2::Response::Read(reply))));
             }
-            let reply_to = ReplyTo::V2 { version: read.version, opcode: v2::Opcode::ReadEntry, ledger_id: read.ledger_id, entry_id: read.entry_id };
+            let reply_to = ReplyTo::V2 {
+                version: read.version,
+                opcode: v2::Opcode::ReadEntry,
+                ledger_id: read.ledger_id,
+                entry_id: read.entry_id,
+            };
             let op = Op::Read {
                 ledger_id: read.ledger_id,
                 entry_id: read.entry_id,
@@ -128,13 +145,25 @@ fn decode_v2(payload: Bytes) -> Result<Decoded, String> {
             Ok(Decoded::Op(op, reply_to))
         }
         v2::Request::Auth(auth) => {
-            let message = AuthMessage { auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.to_owned(), payload: Bytes::new() };
+            let message = AuthMessage {
+                auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.to_owned(),
+                payload: Bytes::new(),
+            };
             tracing::debug!(plugin = %auth.message.auth_plugin_name, "AUTH with auth disabled: answering AuthDisabledPlugin");
-            Ok(Decoded::Reply(Reply::V2(v2::Response::Auth(v2::AuthResponse { version: auth.version, message }))))
+            Ok(Decoded::Reply(Reply::V2(v2::Response::Auth(
+                v2::AuthResponse {
+                    version: auth.version,
+                    message,
+                },
+            ))))
         }
         v2::Request::BatchRead(batch) => {
             // BATCH_READ (4.17) is not served yet; the client falls back to single reads.
-            let reply = v2::BatchReadResponse::answering(&batch, StatusCode::BadRequest, v2::BatchEntries::default());
+            let reply = v2::BatchReadResponse::answering(
+                &batch,
+                StatusCode::BadRequest,
+                v2::BatchEntries::default(),
+            );
             Ok(Decoded::Reply(Reply::V2(v2::Response::BatchRead(reply))))
         }
     }
@@ -154,7 +183,9 @@ fn decode_v3(payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
         Ok(request) => request,
         Err(error) => {
             return match error.unanswered_operation() {
-                Some((txn_id, operation)) => Ok(Decoded::Reply(Reply::V3BadRequest { txn_id, operation })),
+                Some((txn_id, operation)) => {
+                    Ok(Decoded::Reply(Reply::V3BadRequest { txn_id, operation }))
+                }
                 None => Err(error.to_string()),
             };
         }
@@ -163,12 +194,26 @@ fn decode_v3(payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
     let high_priority = request.header.is_high_priority();
     let bad_version = request.header.version != ProtocolVersion::VersionThree;
     let (ledger_id, entry_id) = request_ids(&request.body);
-    let reply_to = ReplyTo::V3 { txn_id, operation: request.operation(), ledger_id, entry_id, bad_version };
-    let status_only = |status| Decoded::Reply(Reply::V3(v3::Response::status_only(request.response_header(), status)));
+    let reply_to = ReplyTo::V3 {
+        txn_id,
+        operation: request.operation(),
+        ledger_id,
+        entry_id,
+        bad_version,
+    };
+    let status_only = |status| {
+        Decoded::Reply(Reply::V3(v3::Response::status_only(
+            request.response_header(),
+            status,
+        )))
+    };
     let op = match &request.body {
         RequestBody::Add(add) => {
             let Some(key) = master_key(&add.master_key) else {
-                return Ok(Decoded::Reply(reply_for(reply_to, Outcome::Status(StatusCode::Unauthorized))));
+                return Ok(Decoded::Reply(reply_for(
+                    reply_to,
+                    Outcome::Status(StatusCode::Unauthorized),
+                )));
             };
             Op::Add {
                 ledger_id: add.ledger_id,
@@ -182,10 +227,17 @@ fn decode_v3(payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
         RequestBody::Read(read) => {
             let fencing = read.flag == Some(ReadFlag::FenceLedger);
             let piggyback = read.flag == Some(ReadFlag::EntryPiggyback);
-            let fence_key = if fencing { read.master_key.as_ref().and_then(master_key) } else { None };
+            let fence_key = if fencing {
+                read.master_key.as_ref().and_then(master_key)
+            } else {
+                None
+            };
             let error = if fencing && fence_key.is_none() {
                 Some(StatusCode::Unauthorized)
-            } else if piggyback && (read.previous_lac.is_none() || read.entry_id != special_entry::LAST_ADD_CONFIRMED) {
+            } else if piggyback
+                && (read.previous_lac.is_none()
+                    || read.entry_id != special_entry::LAST_ADD_CONFIRMED)
+            {
                 Some(StatusCode::BadRequest)
             } else {
                 None
@@ -196,7 +248,10 @@ fn decode_v3(payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
                 fence_key,
                 long_poll: read.previous_lac.map(|previous_lac| LongPoll {
                     previous_lac,
-                    timeout_ms: read.timeout_ms.unwrap_or(0).clamp(0, i64::try_from(limits.long_poll_wait_max_ms).unwrap_or(i64::MAX)) as u64,
+                    timeout_ms: read.timeout_ms.unwrap_or(0).clamp(
+                        0,
+                        i64::try_from(limits.long_poll_wait_max_ms).unwrap_or(i64::MAX),
+                    ) as u64,
                 }),
                 piggyback,
                 want_max_lac: !fencing && !high_priority,
@@ -209,18 +264,42 @@ fn decode_v3(payload: Bytes, limits: DecodeLimits) -> Result<Decoded, String> {
         }
         RequestBody::WriteLac(write) => {
             let Some(key) = master_key(&write.master_key) else {
-                return Ok(Decoded::Reply(reply_for(reply_to, Outcome::Status(StatusCode::Unauthorized))));
+                return Ok(Decoded::Reply(reply_for(
+                    reply_to,
+                    Outcome::Status(StatusCode::Unauthorized),
+                )));
             };
-            Op::WriteLac { ledger_id: write.ledger_id, master_key: key, blob: write.body.clone() }
+            Op::WriteLac {
+                ledger_id: write.ledger_id,
+                master_key: key,
+                blob: write.body.clone(),
+            }
         }
-        RequestBody::ReadLac { ledger_id } => Op::ReadLac { ledger_id: *ledger_id },
-        RequestBody::ForceLedger { ledger_id } => Op::ForceLedger { ledger_id: *ledger_id },
-        RequestBody::GetListOfEntriesOfLedger { ledger_id } => Op::ListEntries { ledger_id: *ledger_id },
-        RequestBody::GetBookieInfo { requested } => return Ok(Decoded::GetBookieInfo { txn_id, requested: *requested }),
+        RequestBody::ReadLac { ledger_id } => Op::ReadLac {
+            ledger_id: *ledger_id,
+        },
+        RequestBody::ForceLedger { ledger_id } => Op::ForceLedger {
+            ledger_id: *ledger_id,
+        },
+        RequestBody::GetListOfEntriesOfLedger { ledger_id } => Op::ListEntries {
+            ledger_id: *ledger_id,
+        },
+        RequestBody::GetBookieInfo { requested } => {
+            return Ok(Decoded::GetBookieInfo {
+                txn_id,
+                requested: *requested,
+            })
+        }
         RequestBody::Auth(message) => {
             tracing::debug!(plugin = %message.auth_plugin_name, "AUTH with auth disabled: answering AuthDisabledPlugin");
-            let answer = AuthMessage { auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.to_owned(), payload: Bytes::new() };
-            return Ok(Decoded::Reply(Reply::V3(v3::Response::answering(txn_id, ResponseBody::Auth(answer)))));
+            let answer = AuthMessage {
+                auth_plugin_name: AUTH_DISABLED_PLUGIN_NAME.to_owned(),
+                payload: Bytes::new(),
+            };
+            return Ok(Decoded::Reply(Reply::V3(v3::Response::answering(
+                txn_id,
+                ResponseBody::Auth(answer),
+            ))));
         }
         RequestBody::StartTls => {
             tracing::warn!(txn_id, "START_TLS refused: this bookie does not serve TLS");
@@ -235,9 +314,9 @@ fn request_ids(body: &RequestBody) -> (LedgerId, EntryId) {
         RequestBody::Add(add) => (add.ledger_id, add.entry_id),
         RequestBody::Read(read) => (read.ledger_id, read.entry_id),
         RequestBody::WriteLac(write) => (write.ledger_id, write.lac),
-        RequestBody::ReadLac { ledger_id } | RequestBody::ForceLedger { ledger_id } | RequestBody::GetListOfEntriesOfLedger { ledger_id } => {
-            (*ledger_id, 0)
-        }
+        RequestBody::ReadLac { ledger_id }
+        | RequestBody::ForceLedger { ledger_id }
+        | RequestBody::GetListOfEntriesOfLedger { ledger_id } => (*ledger_id, 0),
         RequestBody::Auth(_) | RequestBody::GetBookieInfo { .. } | RequestBody::StartTls => (0, 0),
     }
 }
@@ -245,10 +324,28 @@ fn request_ids(body: &RequestBody) -> (LedgerId, EntryId) {
 /// The response to a routed op.
 pub fn reply_for(reply_to: ReplyTo, outcome: Outcome) -> Reply {
     match reply_to {
-        ReplyTo::V2 { version, opcode, ledger_id, entry_id } => reply_v2(version, opcode, ledger_id, entry_id, outcome),
-        ReplyTo::V3 { txn_id, operation, ledger_id, entry_id, bad_version } => {
-            let outcome = if bad_version { with_status(outcome, StatusCode::BadVersion) } else { outcome };
-            Reply::V3(v3::Response::answering(txn_id, body_v3(operation, outcome, ledger_id, entry_id)))
+        ReplyTo::V2 {
+            version,
+            opcode,
+            ledger_id,
+            entry_id,
+        } => reply_v2(version, opcode, ledger_id, entry_id, outcome),
+        ReplyTo::V3 {
+            txn_id,
+            operation,
+            ledger_id,
+            entry_id,
+            bad_version,
+        } => {
+            let outcome = if bad_version {
+                with_status(outcome, StatusCode::BadVersion)
+            } else {
+                outcome
+            };
+            Reply::V3(v3::Response::answering(
+                txn_id,
+                body_v3(operation, outcome, ledger_id, entry_id),
+            ))
         }
     }
 }
@@ -256,48 +353,117 @@ pub fn reply_for(reply_to: ReplyTo, outcome: Outcome) -> Reply {
 fn with_status(outcome: Outcome, status: StatusCode) -> Outcome {
     match outcome {
         Outcome::Status(_) => Outcome::Status(status),
-        Outcome::Read { entry_id, .. } => Outcome::Read { status, entry_id, body: None, max_lac: None },
-        Outcome::ReadLac { .. } => Outcome::ReadLac { status, lac_body: None, last_entry_body: None },
-        Outcome::Entries { .. } => Outcome::Entries { status, availability: None },
+        Outcome::Read { entry_id, .. } => Outcome::Read {
+            status,
+            entry_id,
+            body: None,
+            max_lac: None,
+        },
+        Outcome::ReadLac { .. } => Outcome::ReadLac {
+            status,
+            lac_body: None,
+            last_entry_body: None,
+        },
+        Outcome::Entries { .. } => Outcome::Entries {
+            status,
+            availability: None,
+        },
     }
 }
 
-fn reply_v2(version: u8, opcode: v2::Opcode, ledger_id: LedgerId, entry_id: EntryId, outcome: Outcome) -> Reply {
+fn reply_v2(
+    version: u8,
+    opcode: v2::Opcode,
+    ledger_id: LedgerId,
+    entry_id: EntryId,
+    outcome: Outcome,
+) -> Reply {
     let status = outcome.status();
     let response = match (opcode, outcome) {
-        (v2::Opcode::ReadEntry, Outcome::Read { body, .. }) => v2::Response::Read(v2::ReadResponse {
+        (v2::Opcode::ReadEntry, Outcome::Read { body, .. }) => {
+            v2::Response::Read(v2::ReadResponse {
+                version,
+                status,
+                ledger_id,
+                entry_id,
+                body: if status == StatusCode::Ok {
+                    body.unwrap_or_default()
+                } else {
+                    Bytes::new()
+                },
+            })
+        }
+        _ => v2::Response::Add(v2::AddResponse {
             version,
             status,
             ledger_id,
             entry_id,
-            body: if status == StatusCode::Ok { body.unwrap_or_default() } else { Bytes::new() },
         }),
-        _ => v2::Response::Add(v2::AddResponse { version, status, ledger_id, entry_id }),
     };
     Reply::V2(response)
 }
 
-fn body_v3(operation: OperationType, outcome: Outcome, ledger_id: LedgerId, request_entry_id: EntryId) -> ResponseBody {
+fn body_v3(
+    operation: OperationType,
+    outcome: Outcome,
+    ledger_id: LedgerId,
+    request_entry_id: EntryId,
+) -> ResponseBody {
     match outcome {
         Outcome::Status(status) => match operation {
-            OperationType::WriteLac => ResponseBody::WriteLac(v3::LedgerStatusResponse { status, ledger_id }),
-            OperationType::ForceLedger => ResponseBody::ForceLedger(v3::LedgerStatusResponse { status, ledger_id }),
-            _ => ResponseBody::Add(v3::AddResponse { status, ledger_id, entry_id: request_entry_id }),
+            OperationType::WriteLac => {
+                ResponseBody::WriteLac(v3::LedgerStatusResponse { status, ledger_id })
+            }
+            OperationType::ForceLedger => {
+                ResponseBody::ForceLedger(v3::LedgerStatusResponse { status, ledger_id })
+            }
+            _ => ResponseBody::Add(v3::AddResponse {
+                status,
+                ledger_id,
+                entry_id: request_entry_id,
+            }),
         },
-        Outcome::Read { status, entry_id, body, max_lac } => {
-            ResponseBody::Read(v3::ReadResponse { status, ledger_id, entry_id, body, max_lac, lac_update_timestamp: None })
-        }
-        Outcome::ReadLac { status, lac_body, last_entry_body } => {
-            ResponseBody::ReadLac(v3::ReadLacResponse { status, ledger_id, lac_body, last_entry_body })
-        }
-        Outcome::Entries { status, availability } => {
-            ResponseBody::GetListOfEntriesOfLedger(v3::GetListOfEntriesOfLedgerResponse { status, ledger_id, availability })
-        }
+        Outcome::Read {
+            status,
+            entry_id,
+            body,
+            max_lac,
+        } => ResponseBody::Read(v3::ReadResponse {
+            status,
+            ledger_id,
+            entry_id,
+            body,
+            max_lac,
+            lac_update_timestamp: None,
+        }),
+        Outcome::ReadLac {
+            status,
+            lac_body,
+            last_entry_body,
+        } => ResponseBody::ReadLac(v3::ReadLacResponse {
+            status,
+            ledger_id,
+            lac_body,
+            last_entry_body,
+        }),
+        Outcome::Entries {
+            status,
+            availability,
+        } => ResponseBody::GetListOfEntriesOfLedger(v3::GetListOfEntriesOfLedgerResponse {
+            status,
+            ledger_id,
+            availability,
+        }),
     }
 }
 
 /// The GET_BOOKIE_INFO answer for the disk space over the ledger directories.
-pub fn bookie_info_reply(txn_id: u64, requested: Option<i64>, free_bytes: u64, total_bytes: u64) -> Reply {
+pub fn bookie_info_reply(
+    txn_id: u64,
+    requested: Option<i64>,
+    free_bytes: u64,
+    total_bytes: u64,
+) -> Reply {
     let requested = requested.unwrap_or(3);
     let clamp = |bytes: u64| i64::try_from(bytes).unwrap_or(i64::MAX);
     let body = ResponseBody::GetBookieInfo(v3::GetBookieInfoResponse {
@@ -309,12 +475,18 @@ pub fn bookie_info_reply(txn_id: u64, requested: Option<i64>, free_bytes: u64, t
 }
 
 /// Appends the framed reply to `out`.
-pub fn encode_reply(reply: &Reply, frame_bytes_max: usize, out: &mut BytesMut) -> Result<(), FrameError> {
+pub fn encode_reply(
+    reply: &Reply,
+    frame_bytes_max: usize,
+    out: &mut BytesMut,
+) -> Result<(), FrameError> {
     match reply {
         Reply::V2(response) => response.encode_frame(frame_bytes_max, out),
         Reply::V3(response) => response.encode_frame(frame_bytes_max, out),
         Reply::V3BadRequest { txn_id, operation } => {
-            proto::frame::encode_frame_with(out, frame_bytes_max, |buf| v3::encode_bad_request_response(*txn_id, *operation, buf))
+            proto::frame::encode_frame_with(out, frame_bytes_max, |buf| {
+                v3::encode_bad_request_response(*txn_id, *operation, buf)
+            })
         }
     }
 }

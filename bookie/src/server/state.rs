@@ -51,7 +51,12 @@ impl BookieState {
 /// The disk monitor's rule: full above `threshold`, writable again below `lwm_threshold`, and
 /// unchanged in between (hysteresis). `usages` are the ledger directories' used fractions; the
 /// bookie is full when every directory is full (BookKeeper's default).
-pub fn disk_full_verdict(usages: &[f64], was_full: bool, threshold: f64, lwm_threshold: f64) -> bool {
+pub fn disk_full_verdict(
+    usages: &[f64],
+    was_full: bool,
+    threshold: f64,
+    lwm_threshold: f64,
+) -> bool {
     if usages.is_empty() {
         return was_full;
     }

@@ -27,7 +27,10 @@ pub fn scratch_dir() -> tempfile::TempDir {
         None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
     };
     std::fs::create_dir_all(&base).unwrap();
-    tempfile::Builder::new().prefix("bookie-wire-").tempdir_in(base).unwrap()
+    tempfile::Builder::new()
+        .prefix("bookie-wire-")
+        .tempdir_in(base)
+        .unwrap()
 }
 
 fn tmp_is_tmpfs() -> bool {
@@ -40,7 +43,11 @@ fn tmp_is_tmpfs() -> bool {
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running bookie process.
@@ -80,18 +87,32 @@ impl Bookie {
             "journal_preallocate_step_bytes=1048576".to_owned(),
         ];
         args.extend(extra.iter().map(|set| (*set).to_owned()));
-        let mut bookie = Bookie { child: None, port, http_port, root: root.to_path_buf(), log: root.join("bookie.log"), args };
+        let mut bookie = Bookie {
+            child: None,
+            port,
+            http_port,
+            root: root.to_path_buf(),
+            log: root.join("bookie.log"),
+            args,
+        };
         bookie.spawn();
         bookie
     }
 
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_bookie"));
         for set in &self.args {
             command.arg("--set").arg(set);
         }
-        command.env("RUST_LOG", "info").stdout(Stdio::null()).stderr(log);
+        command
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log);
         let log_bytes_before = self.log_text().len();
         self.child = Some(command.spawn().unwrap());
         let started = Instant::now();
@@ -101,10 +122,18 @@ impl Bookie {
             }
             // Readiness is the log line, not a successful connect: a connect to a free local port
             // can succeed by TCP self-connection.
-            if self.log_text().get(log_bytes_before..).is_some_and(|new| new.contains("bookie ready")) {
+            if self
+                .log_text()
+                .get(log_bytes_before..)
+                .is_some_and(|new| new.contains("bookie ready"))
+            {
                 return;
             }
-            assert!(started.elapsed() < WAIT, "bookie did not listen within {WAIT:?}: {}", self.log_text());
+            assert!(
+                started.elapsed() < WAIT,
+                "bookie did not listen within {WAIT:?}: {}",
+                self.log_text()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -137,12 +166,18 @@ impl Bookie {
     pub fn http(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
-        let request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default();
         (status, body)
     }
 }
@@ -166,12 +201,18 @@ impl Client {
         let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
         stream.set_nodelay(true).unwrap();
-        Client { stream, buffer: BytesMut::new() }
+        Client {
+            stream,
+            buffer: BytesMut::new(),
+        }
     }
 
     /// A client over an existing stream (for example a reader thread's clone).
     pub fn from_stream(stream: TcpStream) -> Client {
-        Client { stream, buffer: BytesMut::new() }
+        Client {
+            stream,
+            buffer: BytesMut::new(),
+        }
     }
 
     /// Writes raw bytes.
@@ -182,14 +223,18 @@ impl Client {
     /// Sends a v2 request.
     pub fn send_v2(&mut self, request: &v2::Request) {
         let mut out = BytesMut::new();
-        request.encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out).unwrap();
+        request
+            .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
+            .unwrap();
         self.send_raw(&out);
     }
 
     /// Sends a v3 request.
     pub fn send_v3(&mut self, request: &v3::Request) {
         let mut out = BytesMut::new();
-        request.encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out).unwrap();
+        request
+            .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
+            .unwrap();
         self.send_raw(&out);
     }
 
@@ -251,8 +296,18 @@ pub fn key(password: &[u8]) -> MasterKey {
 
 /// A CRC32C entry body of `ledger_id`/`entry_id` with LAC `entry_id - 1`.
 pub fn entry(ledger_id: LedgerId, entry_id: EntryId, payload: &[u8]) -> Bytes {
-    let header = EntryHeader { ledger_id, entry_id, last_add_confirmed: entry_id - 1, length: (entry_id + 1) * payload.len() as i64 };
-    Bytes::from(make_entry_body(DigestType::Crc32c, &MacKey::from_password(b"pw"), &header, payload))
+    let header = EntryHeader {
+        ledger_id,
+        entry_id,
+        last_add_confirmed: entry_id - 1,
+        length: (entry_id + 1) * payload.len() as i64,
+    };
+    Bytes::from(make_entry_body(
+        DigestType::Crc32c,
+        &MacKey::from_password(b"pw"),
+        &header,
+        payload,
+    ))
 }
 
 /// A v2 ADD.
@@ -261,13 +316,33 @@ pub fn v2_add(master_key: MasterKey, body: Bytes, flags: v2::Flags) -> v2::Reque
 }
 
 /// A v2 READ (fencing when `fence_key` is given).
-pub fn v2_read(ledger_id: LedgerId, entry_id: EntryId, fence_key: Option<MasterKey>) -> v2::Request {
-    let flags = if fence_key.is_some() { v2::Flags::DO_FENCING } else { v2::Flags::NONE };
-    v2::Request::Read(v2::ReadRequest { version: 2, flags, ledger_id, entry_id, master_key: fence_key })
+pub fn v2_read(
+    ledger_id: LedgerId,
+    entry_id: EntryId,
+    fence_key: Option<MasterKey>,
+) -> v2::Request {
+    let flags = if fence_key.is_some() {
+        v2::Flags::DO_FENCING
+    } else {
+        v2::Flags::NONE
+    };
+    v2::Request::Read(v2::ReadRequest {
+        version: 2,
+        flags,
+        ledger_id,
+        entry_id,
+        master_key: fence_key,
+    })
 }
 
 /// A v3 ADD body.
-pub fn v3_add(ledger_id: LedgerId, entry_id: EntryId, master_key: MasterKey, body: Bytes, recovery: bool) -> RequestBody {
+pub fn v3_add(
+    ledger_id: LedgerId,
+    entry_id: EntryId,
+    master_key: MasterKey,
+    body: Bytes,
+    recovery: bool,
+) -> RequestBody {
     RequestBody::Add(v3::AddRequest {
         ledger_id,
         entry_id,
@@ -280,5 +355,12 @@ pub fn v3_add(ledger_id: LedgerId, entry_id: EntryId, master_key: MasterKey, bod
 
 /// A v3 READ body.
 pub fn v3_read(ledger_id: LedgerId, entry_id: EntryId) -> v3::ReadRequest {
-    v3::ReadRequest { ledger_id, entry_id, master_key: None, previous_lac: None, timeout_ms: None, flag: None }
+    v3::ReadRequest {
+        ledger_id,
+        entry_id,
+        master_key: None,
+        previous_lac: None,
+        timeout_ms: None,
+        flag: None,
+    }
 }

@@ -59,7 +59,11 @@ impl DmaFile {
 
     /// Writes all of `buffer` at `offset_bytes` from glommio's own buffer; a short write (rare on
     /// `O_DIRECT`) finishes with copies through `write_at`.
-    async fn write_shared(&self, offset_bytes: u64, buffer: &Rc<glommio::io::DmaBuffer>) -> Result<(), DiskError> {
+    async fn write_shared(
+        &self,
+        offset_bytes: u64,
+        buffer: &Rc<glommio::io::DmaBuffer>,
+    ) -> Result<(), DiskError> {
         if buffer.is_empty() {
             return Ok(());
         }
@@ -69,13 +73,21 @@ impl DmaFile {
             .await
             .map_err(self.map("write_at"))?;
         if count == 0 {
-            return Err(self.short("write_at", format!("write returned 0 at offset {offset_bytes}")));
+            return Err(self.short(
+                "write_at",
+                format!("write returned 0 at offset {offset_bytes}"),
+            ));
         }
         if count < buffer.len() {
             if !is_aligned(count as u64, self.alignment_bytes) {
-                return Err(self.short("write_at", format!("short write of {count} bytes off alignment")));
+                return Err(self.short(
+                    "write_at",
+                    format!("short write of {count} bytes off alignment"),
+                ));
             }
-            return self.write_at(offset_bytes + count as u64, &buffer.as_bytes()[count..]).await;
+            return self
+                .write_at(offset_bytes + count as u64, &buffer.as_bytes()[count..])
+                .await;
         }
         Ok(())
     }
@@ -168,14 +180,22 @@ impl DurableFile for DmaFile {
     /// A `DmaBuffer` from this file's reactor: glommio's registered I/O memory when it has room
     /// (written with `WRITE_FIXED`, no page pinning per write), else an aligned heap allocation.
     fn alloc_write_buffer(&self, capacity_bytes: usize) -> Result<WriteBuffer, DiskError> {
-        Ok(WriteBuffer::from_dma(self.file.alloc_dma_buffer(capacity_bytes.max(1))))
+        Ok(WriteBuffer::from_dma(
+            self.file.alloc_dma_buffer(capacity_bytes.max(1)),
+        ))
     }
 
     /// Writes the `DmaBuffer` itself (no copy): it is trimmed to the buffer's length, so the
     /// buffer comes back with that capacity. A short write finishes through `write_at`.
-    async fn write_buffer_at(&self, offset_bytes: u64, buffer: WriteBuffer) -> (Result<(), DiskError>, WriteBuffer) {
+    async fn write_buffer_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
         let len_bytes = buffer.len_bytes();
-        if let Err(error) = check_write_alignment(&self.path, offset_bytes, len_bytes, self.alignment_bytes) {
+        if let Err(error) =
+            check_write_alignment(&self.path, offset_bytes, len_bytes, self.alignment_bytes)
+        {
             return (Err(error), buffer);
         }
         match buffer.into_storage() {
@@ -183,7 +203,8 @@ impl DurableFile for DmaFile {
                 dma.trim_to_size(len_bytes);
                 let shared = Rc::new(dma);
                 let result = self.write_shared(offset_bytes, &shared).await;
-                let buffer = Rc::try_unwrap(shared).map_or_else(|_| WriteBuffer::empty(), WriteBuffer::from_dma);
+                let buffer = Rc::try_unwrap(shared)
+                    .map_or_else(|_| WriteBuffer::empty(), WriteBuffer::from_dma);
                 (result, buffer)
             }
             (Storage::Aligned(aligned), len_bytes) => {

@@ -67,7 +67,9 @@ impl FileHeader {
             return Err(HeaderError::Empty);
         }
         if head[0..8] != JOURNAL_MAGIC {
-            return Err(HeaderError::BadMagic { found: head[0..8].to_vec() });
+            return Err(HeaderError::BadMagic {
+                found: head[0..8].to_vec(),
+            });
         }
         let stored = u32::from_le_bytes([head[24], head[25], head[26], head[27]]);
         let computed = crc32c::crc32c(&head[..HEADER_CRC_OFFSET]);
@@ -84,7 +86,10 @@ impl FileHeader {
         }
         let mut id = [0u8; 8];
         id.copy_from_slice(&head[16..24]);
-        Ok(FileHeader { journal_id: u64::from_le_bytes(id), alignment_bytes })
+        Ok(FileHeader {
+            journal_id: u64::from_le_bytes(id),
+            alignment_bytes,
+        })
     }
 }
 
@@ -94,7 +99,10 @@ mod tests {
 
     #[test]
     fn header_round_trips_and_fills_one_alignment_block() {
-        let header = FileHeader { journal_id: 0x1234_5678_9abc, alignment_bytes: 4096 };
+        let header = FileHeader {
+            journal_id: 0x1234_5678_9abc,
+            alignment_bytes: 4096,
+        };
         let block = header.encode_block();
         assert_eq!(block.len(), 4096);
         assert_eq!(FileHeader::decode(&block), Ok(header));
@@ -108,12 +116,18 @@ mod tests {
 
     #[test]
     fn any_flipped_header_bit_is_detected() {
-        let header = FileHeader { journal_id: 7, alignment_bytes: 512 };
+        let header = FileHeader {
+            journal_id: 7,
+            alignment_bytes: 512,
+        };
         let block = header.encode_block();
         for bit in 0..28 * 8 {
             let mut damaged = block.clone();
             damaged[bit / 8] ^= 1 << (bit % 8);
-            assert!(FileHeader::decode(&damaged).is_err(), "bit {bit} flip went unnoticed");
+            assert!(
+                FileHeader::decode(&damaged).is_err(),
+                "bit {bit} flip went unnoticed"
+            );
         }
     }
 }

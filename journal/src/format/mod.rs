@@ -15,9 +15,13 @@ pub mod padding;
 pub mod record;
 pub mod records;
 
-pub use header::{FileHeader, HeaderError, HEADER_BYTES, JOURNAL_MAGIC, JOURNAL_FORMAT_VERSION};
+pub use header::{FileHeader, HeaderError, HEADER_BYTES, JOURNAL_FORMAT_VERSION, JOURNAL_MAGIC};
 pub use padding::padding_record_bytes;
 pub use record::{
-    decode_frame, encode_frame, encode_frame_into, frame_bytes, Frame, FrameError, FRAME_HEADER_BYTES, RECORD_BODY_BYTES_MAX,
+    decode_frame, encode_frame, encode_frame_into, frame_bytes, Frame, FrameError,
+    FRAME_HEADER_BYTES, RECORD_BODY_BYTES_MAX,
 };
-pub use records::{decode as decode_payload, encode_batch_mark, encode_batch_mark_into, encode_padding, encode_padding_into, Decoded, Kind, PayloadError, Record, ALIGNMENT_BYTES_MAX};
+pub use records::{
+    decode as decode_payload, encode_batch_mark, encode_batch_mark_into, encode_padding,
+    encode_padding_into, Decoded, Kind, PayloadError, Record, ALIGNMENT_BYTES_MAX,
+};

@@ -34,7 +34,10 @@ pub enum Frame<'a> {
 pub enum FrameError {
     /// Fewer bytes are available than the frame needs.
     #[error("frame truncated: {needed_bytes} bytes needed, {available_bytes} available")]
-    Truncated { needed_bytes: usize, available_bytes: usize },
+    Truncated {
+        needed_bytes: usize,
+        available_bytes: usize,
+    },
     /// The length field exceeds [`RECORD_BODY_BYTES_MAX`].
     #[error("frame length {len_bytes} exceeds the maximum")]
     LengthTooLarge { len_bytes: u32 },
@@ -71,10 +74,18 @@ pub fn encode_frame(journal_id: u64, kind: u8, payload_parts: &[&[u8]], out: &mu
 /// # Panics
 /// If the body exceeds [`RECORD_BODY_BYTES_MAX`] or `out` is shorter than the frame (callers
 /// size the batch before encoding).
-pub fn encode_frame_into(journal_id: u64, kind: u8, payload_parts: &[&[u8]], out: &mut [u8]) -> usize {
+pub fn encode_frame_into(
+    journal_id: u64,
+    kind: u8,
+    payload_parts: &[&[u8]],
+    out: &mut [u8],
+) -> usize {
     let payload_bytes: usize = payload_parts.iter().map(|part| part.len()).sum();
     let body_bytes = 1 + payload_bytes;
-    assert!(body_bytes <= RECORD_BODY_BYTES_MAX, "record body of {body_bytes} bytes is too large");
+    assert!(
+        body_bytes <= RECORD_BODY_BYTES_MAX,
+        "record body of {body_bytes} bytes is too large"
+    );
     let total_bytes = FRAME_HEADER_BYTES + body_bytes;
     let frame = &mut out[..total_bytes];
     let len_bytes = body_bytes as u32;
@@ -92,10 +103,12 @@ pub fn encode_frame_into(journal_id: u64, kind: u8, payload_parts: &[&[u8]], out
 
 /// Decodes the frame at the start of `bytes`, in the file `journal_id`.
 pub fn decode_frame(journal_id: u64, bytes: &[u8]) -> Result<Frame<'_>, FrameError> {
-    let header = bytes.get(..FRAME_HEADER_BYTES).ok_or(FrameError::Truncated {
-        needed_bytes: FRAME_HEADER_BYTES,
-        available_bytes: bytes.len(),
-    })?;
+    let header = bytes
+        .get(..FRAME_HEADER_BYTES)
+        .ok_or(FrameError::Truncated {
+            needed_bytes: FRAME_HEADER_BYTES,
+            available_bytes: bytes.len(),
+        })?;
     let len_bytes = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
     let stored = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
     if len_bytes == 0 {
@@ -107,12 +120,19 @@ pub fn decode_frame(journal_id: u64, bytes: &[u8]) -> Result<Frame<'_>, FrameErr
     let total_bytes = FRAME_HEADER_BYTES + len_bytes as usize;
     let body = bytes
         .get(FRAME_HEADER_BYTES..total_bytes)
-        .ok_or(FrameError::Truncated { needed_bytes: total_bytes, available_bytes: bytes.len() })?;
+        .ok_or(FrameError::Truncated {
+            needed_bytes: total_bytes,
+            available_bytes: bytes.len(),
+        })?;
     let computed = frame_crc(journal_id, len_bytes, body);
     if computed != stored {
         return Err(FrameError::CrcMismatch { stored, computed });
     }
-    Ok(Frame::Record { kind: body[0], payload: &body[1..], total_bytes })
+    Ok(Frame::Record {
+        kind: body[0],
+        payload: &body[1..],
+        total_bytes,
+    })
 }
 
 #[cfg(test)]
@@ -125,14 +145,24 @@ mod tests {
         encode_frame(9, 1, &[b"abc", b"", b"de"], &mut out);
         assert_eq!(out.len(), frame_bytes(5));
         let frame = decode_frame(9, &out);
-        assert_eq!(frame, Ok(Frame::Record { kind: 1, payload: b"abcde", total_bytes: 14 }));
+        assert_eq!(
+            frame,
+            Ok(Frame::Record {
+                kind: 1,
+                payload: b"abcde",
+                total_bytes: 14
+            })
+        );
     }
 
     #[test]
     fn frame_from_another_journal_file_does_not_validate() {
         let mut out = Vec::new();
         encode_frame(9, 1, &[b"payload"], &mut out);
-        assert!(matches!(decode_frame(10, &out), Err(FrameError::CrcMismatch { .. })));
+        assert!(matches!(
+            decode_frame(10, &out),
+            Err(FrameError::CrcMismatch { .. })
+        ));
     }
 
     #[test]
@@ -140,7 +170,10 @@ mod tests {
         let mut appended = Vec::new();
         encode_frame(5, 1, &[b"abc", &[9u8; 300]], &mut appended);
         let mut in_place = vec![0xffu8; appended.len() + 10];
-        assert_eq!(encode_frame_into(5, 1, &[b"abc", &[9u8; 300]], &mut in_place), appended.len());
+        assert_eq!(
+            encode_frame_into(5, 1, &[b"abc", &[9u8; 300]], &mut in_place),
+            appended.len()
+        );
         assert_eq!(&in_place[..appended.len()], &appended[..]);
     }
 
@@ -154,7 +187,13 @@ mod tests {
         let mut out = Vec::new();
         encode_frame(3, 2, &[&[7u8; 40]], &mut out);
         for cut in 0..out.len() {
-            assert!(matches!(decode_frame(3, &out[..cut]), Err(FrameError::Truncated { .. })), "cut {cut}");
+            assert!(
+                matches!(
+                    decode_frame(3, &out[..cut]),
+                    Err(FrameError::Truncated { .. })
+                ),
+                "cut {cut}"
+            );
         }
     }
 
@@ -162,7 +201,12 @@ mod tests {
     fn huge_length_is_rejected_before_reading_the_body() {
         let mut bytes = vec![0u8; 8];
         bytes[..4].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(decode_frame(1, &bytes), Err(FrameError::LengthTooLarge { len_bytes: u32::MAX }));
+        assert_eq!(
+            decode_frame(1, &bytes),
+            Err(FrameError::LengthTooLarge {
+                len_bytes: u32::MAX
+            })
+        );
     }
 
     #[test]
@@ -173,7 +217,10 @@ mod tests {
             let mut damaged = out.clone();
             damaged[bit / 8] ^= 1 << (bit % 8);
             let decoded = decode_frame(77, &damaged);
-            assert!(!matches!(decoded, Ok(Frame::Record { .. })), "bit {bit} flip validated");
+            assert!(
+                !matches!(decoded, Ok(Frame::Record { .. })),
+                "bit {bit} flip validated"
+            );
         }
     }
 }

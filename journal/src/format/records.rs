@@ -56,13 +56,23 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// A data entry: the stored entry body exactly as the client sent it.
-    Entry { ledger_id: LedgerId, entry_id: EntryId, body: Bytes },
+    Entry {
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+        body: Bytes,
+    },
     /// The master key of a ledger, journaled before its first entry in this bookie process.
-    LedgerKey { ledger_id: LedgerId, master_key: MasterKey },
+    LedgerKey {
+        ledger_id: LedgerId,
+        master_key: MasterKey,
+    },
     /// The ledger was fenced.
     Fence { ledger_id: LedgerId },
     /// An explicit LAC blob (spec §2.4), stored as received.
-    ExplicitLac { ledger_id: LedgerId, lac_blob: Bytes },
+    ExplicitLac {
+        ledger_id: LedgerId,
+        lac_blob: Bytes,
+    },
 }
 
 /// What a valid frame holds.
@@ -115,21 +125,40 @@ impl Record {
     /// Appends this record's frame, for the file `journal_id`, to `out`.
     pub fn encode(&self, journal_id: u64, out: &mut Vec<u8>) {
         match self {
-            Record::Entry { ledger_id, entry_id, body } => encode_frame(
+            Record::Entry {
+                ledger_id,
+                entry_id,
+                body,
+            } => encode_frame(
                 journal_id,
                 Kind::Entry as u8,
                 &[&ledger_id.to_le_bytes(), &entry_id.to_le_bytes(), body],
                 out,
             ),
-            Record::LedgerKey { ledger_id, master_key } => {
-                encode_frame(journal_id, Kind::LedgerKey as u8, &[&ledger_id.to_le_bytes(), master_key], out)
-            }
-            Record::Fence { ledger_id } => {
-                encode_frame(journal_id, Kind::Fence as u8, &[&ledger_id.to_le_bytes()], out)
-            }
-            Record::ExplicitLac { ledger_id, lac_blob } => {
-                encode_frame(journal_id, Kind::ExplicitLac as u8, &[&ledger_id.to_le_bytes(), lac_blob], out)
-            }
+            Record::LedgerKey {
+                ledger_id,
+                master_key,
+            } => encode_frame(
+                journal_id,
+                Kind::LedgerKey as u8,
+                &[&ledger_id.to_le_bytes(), master_key],
+                out,
+            ),
+            Record::Fence { ledger_id } => encode_frame(
+                journal_id,
+                Kind::Fence as u8,
+                &[&ledger_id.to_le_bytes()],
+                out,
+            ),
+            Record::ExplicitLac {
+                ledger_id,
+                lac_blob,
+            } => encode_frame(
+                journal_id,
+                Kind::ExplicitLac as u8,
+                &[&ledger_id.to_le_bytes(), lac_blob],
+                out,
+            ),
         }
     }
 }
@@ -142,28 +171,52 @@ impl Record {
     /// If `out` is shorter than the frame.
     pub fn encode_into(&self, journal_id: u64, out: &mut [u8]) -> usize {
         match self {
-            Record::Entry { ledger_id, entry_id, body } => encode_frame_into(
+            Record::Entry {
+                ledger_id,
+                entry_id,
+                body,
+            } => encode_frame_into(
                 journal_id,
                 Kind::Entry as u8,
                 &[&ledger_id.to_le_bytes(), &entry_id.to_le_bytes(), body],
                 out,
             ),
-            Record::LedgerKey { ledger_id, master_key } => {
-                encode_frame_into(journal_id, Kind::LedgerKey as u8, &[&ledger_id.to_le_bytes(), master_key], out)
-            }
-            Record::Fence { ledger_id } => {
-                encode_frame_into(journal_id, Kind::Fence as u8, &[&ledger_id.to_le_bytes()], out)
-            }
-            Record::ExplicitLac { ledger_id, lac_blob } => {
-                encode_frame_into(journal_id, Kind::ExplicitLac as u8, &[&ledger_id.to_le_bytes(), lac_blob], out)
-            }
+            Record::LedgerKey {
+                ledger_id,
+                master_key,
+            } => encode_frame_into(
+                journal_id,
+                Kind::LedgerKey as u8,
+                &[&ledger_id.to_le_bytes(), master_key],
+                out,
+            ),
+            Record::Fence { ledger_id } => encode_frame_into(
+                journal_id,
+                Kind::Fence as u8,
+                &[&ledger_id.to_le_bytes()],
+                out,
+            ),
+            Record::ExplicitLac {
+                ledger_id,
+                lac_blob,
+            } => encode_frame_into(
+                journal_id,
+                Kind::ExplicitLac as u8,
+                &[&ledger_id.to_le_bytes(), lac_blob],
+                out,
+            ),
         }
     }
 }
 
 /// Writes a batch-mark frame at the start of `out`; returns its bytes.
 pub fn encode_batch_mark_into(journal_id: u64, durable_offset_bytes: u64, out: &mut [u8]) -> usize {
-    encode_frame_into(journal_id, Kind::BatchMark as u8, &[&durable_offset_bytes.to_le_bytes()], out)
+    encode_frame_into(
+        journal_id,
+        Kind::BatchMark as u8,
+        &[&durable_offset_bytes.to_le_bytes()],
+        out,
+    )
 }
 
 /// Writes a padding frame of exactly `total_bytes` (at least 9) at the start of `out`.
@@ -171,15 +224,31 @@ pub fn encode_batch_mark_into(journal_id: u64, durable_offset_bytes: u64, out: &
 /// # Panics
 /// As [`encode_padding`], or if `out` is shorter than `total_bytes`.
 pub fn encode_padding_into(journal_id: u64, total_bytes: usize, out: &mut [u8]) -> usize {
-    assert!(total_bytes >= frame_bytes(0), "padding frame of {total_bytes} bytes is too small");
+    assert!(
+        total_bytes >= frame_bytes(0),
+        "padding frame of {total_bytes} bytes is too small"
+    );
     let zeros_bytes = total_bytes - frame_bytes(0);
-    assert!(zeros_bytes <= ZEROS.len(), "padding frame of {total_bytes} bytes is too large");
-    encode_frame_into(journal_id, Kind::Padding as u8, &[&ZEROS[..zeros_bytes]], out)
+    assert!(
+        zeros_bytes <= ZEROS.len(),
+        "padding frame of {total_bytes} bytes is too large"
+    );
+    encode_frame_into(
+        journal_id,
+        Kind::Padding as u8,
+        &[&ZEROS[..zeros_bytes]],
+        out,
+    )
 }
 
 /// Appends a batch-mark frame to `out`.
 pub fn encode_batch_mark(journal_id: u64, durable_offset_bytes: u64, out: &mut Vec<u8>) {
-    encode_frame(journal_id, Kind::BatchMark as u8, &[&durable_offset_bytes.to_le_bytes()], out);
+    encode_frame(
+        journal_id,
+        Kind::BatchMark as u8,
+        &[&durable_offset_bytes.to_le_bytes()],
+        out,
+    );
 }
 
 /// Appends a padding frame of exactly `total_bytes` (at least 9) to `out`.
@@ -188,10 +257,21 @@ pub fn encode_batch_mark(journal_id: u64, durable_offset_bytes: u64, out: &mut V
 /// If `total_bytes` is below 9 or above one maximal alignment block plus 8 (a caller bug: the
 /// configuration caps alignment at [`ALIGNMENT_BYTES_MAX`]).
 pub fn encode_padding(journal_id: u64, total_bytes: usize, out: &mut Vec<u8>) {
-    assert!(total_bytes >= frame_bytes(0), "padding frame of {total_bytes} bytes is too small");
+    assert!(
+        total_bytes >= frame_bytes(0),
+        "padding frame of {total_bytes} bytes is too small"
+    );
     let zeros_bytes = total_bytes - frame_bytes(0);
-    assert!(zeros_bytes <= ZEROS.len(), "padding frame of {total_bytes} bytes is too large");
-    encode_frame(journal_id, Kind::Padding as u8, &[&ZEROS[..zeros_bytes]], out);
+    assert!(
+        zeros_bytes <= ZEROS.len(),
+        "padding frame of {total_bytes} bytes is too large"
+    );
+    encode_frame(
+        journal_id,
+        Kind::Padding as u8,
+        &[&ZEROS[..zeros_bytes]],
+        out,
+    );
 }
 
 /// The largest alignment a journal accepts, in bytes.
@@ -209,7 +289,10 @@ fn ledger_id_at(payload: &[u8]) -> LedgerId {
 /// Decodes a frame's kind and payload; `payload` is borrowed from the read buffer and copied.
 pub fn decode(kind_byte: u8, payload: &[u8]) -> Result<Decoded, PayloadError> {
     let kind = Kind::from_byte(kind_byte).ok_or(PayloadError::UnknownKind { kind: kind_byte })?;
-    let bad_size = PayloadError::BadPayloadSize { kind: kind_byte, payload_bytes: payload.len() };
+    let bad_size = PayloadError::BadPayloadSize {
+        kind: kind_byte,
+        payload_bytes: payload.len(),
+    };
     let decoded = match kind {
         Kind::Entry => {
             if payload.len() < 16 {
@@ -229,13 +312,18 @@ pub fn decode(kind_byte: u8, payload: &[u8]) -> Result<Decoded, PayloadError> {
             }
             let mut master_key = [0u8; MASTER_KEY_LEN_BYTES];
             master_key.copy_from_slice(&payload[8..]);
-            Decoded::Record(Record::LedgerKey { ledger_id: ledger_id_at(payload), master_key })
+            Decoded::Record(Record::LedgerKey {
+                ledger_id: ledger_id_at(payload),
+                master_key,
+            })
         }
         Kind::Fence => {
             if payload.len() != 8 {
                 return Err(bad_size);
             }
-            Decoded::Record(Record::Fence { ledger_id: ledger_id_at(payload) })
+            Decoded::Record(Record::Fence {
+                ledger_id: ledger_id_at(payload),
+            })
         }
         Kind::ExplicitLac => {
             if payload.len() < 8 {
@@ -250,7 +338,9 @@ pub fn decode(kind_byte: u8, payload: &[u8]) -> Result<Decoded, PayloadError> {
             if payload.len() != 8 {
                 return Err(bad_size);
             }
-            Decoded::BatchMark { durable_offset_bytes: ledger_id_at(payload) as u64 }
+            Decoded::BatchMark {
+                durable_offset_bytes: ledger_id_at(payload) as u64,
+            }
         }
         Kind::Padding => Decoded::Padding,
     };
@@ -274,11 +364,25 @@ mod tests {
 
     #[test]
     fn every_record_kind_round_trips() {
-        round_trip(Record::Entry { ledger_id: -3, entry_id: 42, body: Bytes::from_static(b"hello entry") });
-        round_trip(Record::Entry { ledger_id: 1, entry_id: 0, body: Bytes::new() });
-        round_trip(Record::LedgerKey { ledger_id: i64::MAX, master_key: [9u8; 20] });
+        round_trip(Record::Entry {
+            ledger_id: -3,
+            entry_id: 42,
+            body: Bytes::from_static(b"hello entry"),
+        });
+        round_trip(Record::Entry {
+            ledger_id: 1,
+            entry_id: 0,
+            body: Bytes::new(),
+        });
+        round_trip(Record::LedgerKey {
+            ledger_id: i64::MAX,
+            master_key: [9u8; 20],
+        });
         round_trip(Record::Fence { ledger_id: 17 });
-        round_trip(Record::ExplicitLac { ledger_id: 8, lac_blob: Bytes::from_static(&[1, 2, 3]) });
+        round_trip(Record::ExplicitLac {
+            ledger_id: 8,
+            lac_blob: Bytes::from_static(&[1, 2, 3]),
+        });
     }
 
     #[test]
@@ -287,7 +391,10 @@ mod tests {
             let mut out = vec![0xAB];
             encode_padding(1, total, &mut out);
             assert_eq!(out.len(), 1 + total);
-            assert!(matches!(decode_frame(1, &out[1..]), Ok(Frame::Record { kind: 6, .. })));
+            assert!(matches!(
+                decode_frame(1, &out[1..]),
+                Ok(Frame::Record { kind: 6, .. })
+            ));
         }
     }
 
@@ -295,8 +402,26 @@ mod tests {
     fn wrong_payload_sizes_and_unknown_kinds_are_errors() {
         assert_eq!(decode(0, &[]), Err(PayloadError::UnknownKind { kind: 0 }));
         assert_eq!(decode(99, &[]), Err(PayloadError::UnknownKind { kind: 99 }));
-        assert_eq!(decode(3, &[0u8; 7]), Err(PayloadError::BadPayloadSize { kind: 3, payload_bytes: 7 }));
-        assert_eq!(decode(2, &[0u8; 27]), Err(PayloadError::BadPayloadSize { kind: 2, payload_bytes: 27 }));
-        assert_eq!(decode(1, &[0u8; 15]), Err(PayloadError::BadPayloadSize { kind: 1, payload_bytes: 15 }));
+        assert_eq!(
+            decode(3, &[0u8; 7]),
+            Err(PayloadError::BadPayloadSize {
+                kind: 3,
+                payload_bytes: 7
+            })
+        );
+        assert_eq!(
+            decode(2, &[0u8; 27]),
+            Err(PayloadError::BadPayloadSize {
+                kind: 2,
+                payload_bytes: 27
+            })
+        );
+        assert_eq!(
+            decode(1, &[0u8; 15]),
+            Err(PayloadError::BadPayloadSize {
+                kind: 1,
+                payload_bytes: 15
+            })
+        );
     }
 }
