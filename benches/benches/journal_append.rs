@@ -1,5 +1,7 @@
 //! The record encode path of the journal (pure CPU): framing + CRC32C of one entry record, and a
-//! whole batch of records, for 100 B, 1 KiB and 64 KiB entries.
+//! whole batch of records, for 100 B, 1 KiB and 64 KiB entries. Short by default (small samples).
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -60,5 +62,12 @@ fn encode_batch(criterion: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, encode_records, encode_batch);
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    targets = encode_records, encode_batch
+}
 criterion_main!(benches);
