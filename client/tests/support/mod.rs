@@ -1,0 +1,233 @@
+//! A real cluster on 127.0.0.1 for the client's integration tests: a ZooKeeper server (Debian's
+//! package), an initialised `/ledgers` tree, and `bookie` processes (the workspace's binary,
+//! built by `cargo build --workspace`) registered in it. Every wait is bounded.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use client::{BookKeeper, ClientConfig};
+use metadata::test_support::ZooKeeperServer;
+use metadata::{AnyMetadataStore, BookieId, MetadataStore, ZkOptions};
+
+/// Longest any single wait may take.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The `bookie` binary next to this test's target directory (target/<profile>/bookie).
+fn bookie_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let binary = profile_dir.join("bookie");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build -p bookie` (scripts/test.sh builds the whole workspace)",
+        binary.display()
+    );
+    binary
+}
+
+/// A temporary directory on a persistent file system (O_DIRECT needs one).
+pub fn scratch_dir() -> tempfile::TempDir {
+    let base = std::env::var_os("BOOKIE_TEST_SCRATCH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
+    std::fs::create_dir_all(&base).unwrap();
+    tempfile::Builder::new()
+        .prefix("client-it-")
+        .tempdir_in(base)
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One bookie process.
+pub struct BookieProcess {
+    child: Option<Child>,
+    /// Its id, `127.0.0.1:<port>`.
+    pub id: BookieId,
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+impl BookieProcess {
+    fn start(metadata_uri: &str) -> Self {
+        let dir = scratch_dir();
+        let (journal, ledgers) = (dir.path().join("journal"), dir.path().join("ledgers"));
+        std::fs::create_dir_all(&journal).unwrap();
+        std::fs::create_dir_all(&ledgers).unwrap();
+        let port = free_port();
+        let args = vec![
+            format!("journal_dirs=[{:?}]", journal.display().to_string()),
+            format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
+            format!("bookie_port={port}"),
+            "listen_address=\"127.0.0.1\"".to_owned(),
+            "num_cores=1".to_owned(),
+            "pin_cores=false".to_owned(),
+            "io_memory_bytes=262144".to_owned(),
+            "ring_depth=32".to_owned(),
+            "http_server_enabled=false".to_owned(),
+            "write_cache_bytes_max=16777216".to_owned(),
+            "read_cache_bytes_max=4194304".to_owned(),
+            "journal_preallocate_step_bytes=1048576".to_owned(),
+            format!("metadataServiceUri={metadata_uri:?}"),
+        ];
+        let mut bookie = Self {
+            child: None,
+            id: BookieId::parse(&format!("127.0.0.1:{port}")).unwrap(),
+            dir,
+            args,
+        };
+        bookie.spawn();
+        bookie
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("bookie.log")
+    }
+
+    /// The process's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .unwrap();
+        let before = self.log_text().len();
+        let mut command = Command::new(bookie_binary());
+        for set in &self.args {
+            command.arg("--set").arg(set);
+        }
+        command
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log);
+        self.child = Some(command.spawn().unwrap());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("bookie exited at start with {status}: {}", self.log_text());
+            }
+            if self
+                .log_text()
+                .get(before..)
+                .is_some_and(|new| new.contains("bookie ready"))
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "bookie not ready: {}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILLs the process.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same directories and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+}
+
+impl Drop for BookieProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// ZooKeeper plus bookies.
+pub struct Cluster {
+    /// The ZooKeeper server.
+    pub zookeeper: ZooKeeperServer,
+    /// `zk+hierarchical://127.0.0.1:<port>/ledgers`.
+    pub uri: String,
+    /// The bookies, in start order.
+    pub bookies: Vec<BookieProcess>,
+}
+
+impl Cluster {
+    /// Starts ZooKeeper, initialises the cluster and starts `bookies` bookies, waiting until all
+    /// are registered.
+    pub async fn start(bookies: usize) -> Cluster {
+        let zookeeper = ZooKeeperServer::start().unwrap();
+        let uri = zookeeper.uri("/ledgers");
+        let store = AnyMetadataStore::connect(&uri, ZkOptions::default())
+            .await
+            .unwrap();
+        store.init_cluster().await.unwrap();
+        let mut cluster = Cluster {
+            zookeeper,
+            uri,
+            bookies: Vec::new(),
+        };
+        for _ in 0..bookies {
+            cluster.add_bookie().await;
+        }
+        cluster
+    }
+
+    /// Starts one more bookie and waits for its registration.
+    pub async fn add_bookie(&mut self) -> BookieId {
+        let uri = self.uri.clone();
+        let bookie = tokio::task::spawn_blocking(move || BookieProcess::start(&uri))
+            .await
+            .unwrap();
+        let id = bookie.id.clone();
+        self.bookies.push(bookie);
+        let store = self.store().await;
+        let started = Instant::now();
+        while !store.list_bookies().await.unwrap().writable.contains(&id) {
+            assert!(started.elapsed() < WAIT, "{id} never registered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        id
+    }
+
+    /// A new metadata store session.
+    pub async fn store(&self) -> Arc<AnyMetadataStore> {
+        Arc::new(
+            AnyMetadataStore::connect(&self.uri, ZkOptions::default())
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// A new client with `config`.
+    pub async fn client(&self, config: ClientConfig) -> BookKeeper {
+        BookKeeper::with_store(self.store().await, config)
+    }
+
+    /// The bookie process with this id.
+    pub fn bookie_mut(&mut self, id: &BookieId) -> &mut BookieProcess {
+        self.bookies.iter_mut().find(|b| &b.id == id).unwrap()
+    }
+}
+
+/// The payload of entry `index` of a test stream: recognisable and of varying length.
+pub fn payload(stream: u64, index: u64) -> Vec<u8> {
+    let mut bytes = format!("stream-{stream}-entry-{index}-").into_bytes();
+    bytes.resize(bytes.len() + (index as usize * 7) % 200, b'x');
+    bytes
+}
