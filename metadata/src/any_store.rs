@@ -1,5 +1,6 @@
 //! [`AnyMetadataStore`]: the backend chosen at run time from `metadataServiceUri`, so a bookie's
-//! configuration picks ZooKeeper (`zk+hierarchical://...`) or the embedded file (`embedded:///...`).
+//! configuration picks ZooKeeper (`zk+hierarchical://...`), the embedded file (`embedded:///...`)
+//! or, when built with the `etcd` feature, etcd (`etcd://host:port/scope`).
 //!
 //! The [`MetadataStore`] trait is not object-safe (its methods return `impl Future`), so this
 //! enum stands in for `dyn MetadataStore`: each method forwards to the chosen backend.
@@ -17,17 +18,21 @@ use crate::{
 /// Ledgers root of an embedded store opened from an `embedded:///file` URI.
 pub const EMBEDDED_ROOT: &str = "/ledgers";
 
-/// A metadata store of either backend.
+/// A metadata store of any backend.
 pub enum AnyMetadataStore {
     /// ZooKeeper.
     ZooKeeper(ZkMetadataStore),
     /// The embedded redb file.
     Embedded(EmbeddedMetadataStore),
+    /// etcd.
+    #[cfg(feature = "etcd")]
+    Etcd(crate::EtcdMetadataStore),
 }
 
 impl AnyMetadataStore {
     /// Connects to (or opens) the store a metadata service URI names. `options` apply to
-    /// ZooKeeper only.
+    /// ZooKeeper only; etcd uses [`crate::etcd::EtcdOptions`]'s defaults (see
+    /// [`Self::connect_with_etcd_options`]).
     pub async fn connect(uri: &str, options: ZkOptions) -> Result<Self> {
         match MetadataServiceUri::parse(uri)? {
             MetadataServiceUri::ZooKeeper { .. } => Ok(Self::ZooKeeper(
@@ -36,7 +41,32 @@ impl AnyMetadataStore {
             MetadataServiceUri::Embedded { path } => Ok(Self::Embedded(
                 EmbeddedMetadataStore::open(&path, EMBEDDED_ROOT)?,
             )),
+            MetadataServiceUri::Etcd { .. } => Self::connect_etcd(uri).await,
         }
+    }
+
+    #[cfg(feature = "etcd")]
+    async fn connect_etcd(uri: &str) -> Result<Self> {
+        Self::connect_with_etcd_options(uri, crate::etcd::EtcdOptions::default()).await
+    }
+
+    #[cfg(not(feature = "etcd"))]
+    async fn connect_etcd(uri: &str) -> Result<Self> {
+        Err(crate::MetadataError::Unsupported(format!(
+            "{uri}: {}",
+            crate::uri::ETCD_NOT_BUILT
+        )))
+    }
+
+    /// Connects to the etcd cluster an `etcd://` URI names, with these lease and timeout settings.
+    #[cfg(feature = "etcd")]
+    pub async fn connect_with_etcd_options(
+        uri: &str,
+        options: crate::etcd::EtcdOptions,
+    ) -> Result<Self> {
+        Ok(Self::Etcd(
+            crate::EtcdMetadataStore::connect(uri, options).await?,
+        ))
     }
 }
 
@@ -45,6 +75,8 @@ macro_rules! dispatch {
         match $self {
             AnyMetadataStore::ZooKeeper($store) => $call.await,
             AnyMetadataStore::Embedded($store) => $call.await,
+            #[cfg(feature = "etcd")]
+            AnyMetadataStore::Etcd($store) => $call.await,
         }
     };
 }

@@ -9,17 +9,21 @@
 //! - [`zk`]: [`ZkMetadataStore`], the ZooKeeper backend (interoperable with Java BookKeeper).
 //! - [`embedded`]: [`EmbeddedMetadataStore`], a crash-safe single-file backend on redb for
 //!   standalone runs.
+//! - `etcd` (feature `etcd`, off by default): `EtcdMetadataStore`, the etcd backend in the key
+//!   layout of BookKeeper's etcd driver (spec §5.8), with the same value bytes as ZooKeeper.
+//!   etcd-client needs `protoc` at build time (Debian: `protobuf-compiler`, `libprotobuf-dev`).
 //! - [`any_store`]: [`AnyMetadataStore`], the backend picked from `metadataServiceUri` at run time.
 //! - [`uri`]: parsing `metadataServiceUri`.
-//! - [`test_support`]: a real ZooKeeper server on a free loopback port, for tests of any crate.
+//! - [`test_support`]: a real ZooKeeper server (and, with the `etcd` feature, a real etcd
+//!   server) on free loopback ports, for tests of any crate.
 //!
 //! Invariants:
 //! - Bytes from the store are untrusted: decoding never panics; bad bytes become
 //!   [`MetadataError::Corrupt`] naming the path.
 //! - Every write the crate makes is either a create that fails if the node exists or a
 //!   compare-and-set on the node's version, so two writers never silently overwrite each other.
-//! - Registrations are ephemeral: they vanish when the session (ZooKeeper) or the store handle
-//!   (embedded) ends.
+//! - Registrations are ephemeral: they vanish when the session (ZooKeeper), the store handle
+//!   (embedded) or the lease (etcd) ends.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -28,6 +32,8 @@ pub mod any_store;
 pub mod bookie_id;
 pub mod embedded;
 pub mod error;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod format;
 mod ops;
 pub mod store;
@@ -39,6 +45,8 @@ pub mod zk;
 pub use any_store::AnyMetadataStore;
 pub use embedded::EmbeddedMetadataStore;
 pub use error::{MetadataError, Result};
+#[cfg(feature = "etcd")]
+pub use etcd::{EtcdMetadataStore, EtcdOptions};
 pub use store::{BookieSet, MetadataStore, Version};
 pub use uri::{MetadataServiceUri, UriError};
 pub use zk::{ZkMetadataStore, ZkOptions};

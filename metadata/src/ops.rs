@@ -292,7 +292,7 @@ fn ledger_node_path(tree: &impl Tree, ledger: LedgerId) -> Result<String> {
     Ok(child(tree, &relative))
 }
 
-fn checked_encode(ledger: LedgerId, metadata: &LedgerMetadata) -> Result<Vec<u8>> {
+pub(crate) fn checked_encode(ledger: LedgerId, metadata: &LedgerMetadata) -> Result<Vec<u8>> {
     metadata
         .validate()
         .map_err(|e| MetadataError::InvalidArgument(format!("metadata of ledger {ledger}: {e}")))?;

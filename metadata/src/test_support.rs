@@ -1,16 +1,21 @@
-//! Test support for this and other crates: a real ZooKeeper server on a free loopback port.
+//! Test support for this and other crates: real ZooKeeper and etcd servers on free loopback ports.
 //!
 //! [`ZooKeeperServer::start`] writes a `zoo.cfg` in its own temporary directory (data dir,
 //! `clientPortAddress=127.0.0.1`, no admin server, four-letter words `ruok,srvr,stat,mntr`),
 //! starts Debian's ZooKeeper 3.8 (`/usr/share/java/zookeeper.jar`) with `java`, and returns once
 //! `ruok` answers `imok` (at most [`READY_WAIT_MS_MAX`]). Dropping it kills the process by its PID
 //! and removes the directory. Nothing here is a mock: it is the server BookKeeper runs against.
+//!
+//! [`EtcdServer`] does the same for Debian's etcd 3.4 (`etcd-server`), for the etcd backend.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod etcd_server;
+pub use etcd_server::{EtcdServer, EtcdServerError, ETCD_BINARY, ETCD_READY_WAIT_MS_MAX};
 
 /// Where Debian's `zookeeper` package puts the server jar.
 pub const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";

@@ -6,7 +6,9 @@
 //!   this crate always uses the hybrid hierarchical paths, which read both forms).
 //!   `flat` (removed in BookKeeper 4.7) is rejected.
 //! - `embedded:///absolute/path/to/file.redb`: the embedded single-file store.
-//! - `etcd://...` is recognised and rejected as not built.
+//! - `etcd://host:port[;host:port...]/scope` (BookKeeper's etcd driver, spec §5.8; port 2379 by
+//!   default): accepted only when the crate is built with the `etcd` feature, otherwise rejected
+//!   with an error that says how to rebuild.
 //!
 //! Every error names the part of the URI that is wrong.
 
@@ -14,6 +16,11 @@ use std::path::PathBuf;
 
 /// Default ZooKeeper client port when a host has none.
 pub const ZOOKEEPER_PORT_DEFAULT: u16 = 2181;
+/// Default etcd client port when a host has none.
+pub const ETCD_PORT_DEFAULT: u16 = 2379;
+/// Why an `etcd://` URI is rejected by a build without the `etcd` feature.
+pub const ETCD_NOT_BUILT: &str =
+    "built without the etcd feature; rebuild with --features metadata/etcd";
 
 /// Which ledger manager (path scheme) a `zk+<manager>` URI asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +49,13 @@ pub enum MetadataServiceUri {
     Embedded {
         /// Path of the redb file.
         path: PathBuf,
+    },
+    /// An etcd cluster (only produced when built with the `etcd` feature).
+    Etcd {
+        /// `(host, port)` of every endpoint, in URI order.
+        servers: Vec<(String, u16)>,
+        /// The key prefix, e.g. `/ledgers`: starts with `/`, no trailing `/`.
+        scope: String,
     },
 }
 
@@ -80,10 +94,14 @@ impl MetadataServiceUri {
                     path: PathBuf::from(rest),
                 })
             }
-            "etcd" | "etcd+http" => Err(error(
-                "scheme",
-                "the etcd driver is not built in this crate".into(),
-            )),
+            "etcd" | "etcd+http" => {
+                if !cfg!(feature = "etcd") {
+                    return Err(error("scheme", ETCD_NOT_BUILT.into()));
+                }
+                let (servers, scope) = parse_servers_and_root(rest, ETCD_PORT_DEFAULT)
+                    .map_err(|(part, reason)| error(part, reason))?;
+                Ok(Self::Etcd { servers, scope })
+            }
             _ => {
                 let manager = match scheme {
                     "zk" | "zk+hierarchical" => LedgerManagerKind::Hierarchical,
@@ -93,32 +111,12 @@ impl MetadataServiceUri {
                     other => {
                         return Err(error(
                             "scheme",
-                            format!("{other:?} is not zk, zk+hierarchical, zk+longhierarchical, zk+null or embedded"),
+                            format!("{other:?} is not zk, zk+hierarchical, zk+longhierarchical, zk+null, etcd or embedded"),
                         ))
                     }
                 };
-                let (server_list, root) = match rest.find('/') {
-                    Some(slash) => (&rest[..slash], &rest[slash..]),
-                    None => (rest, ""),
-                };
-                if server_list.is_empty() {
-                    return Err(error("server list", "empty".into()));
-                }
-                let mut servers = Vec::new();
-                for server in server_list.split([';', ',']) {
-                    servers
-                        .push(parse_server(server).map_err(|(part, reason)| error(part, reason))?);
-                }
-                let root = match root {
-                    "" | "/" => return Err(error("root path", "missing, e.g. /ledgers".into())),
-                    root if root.ends_with('/') => {
-                        return Err(error("root path", "ends with '/'".into()))
-                    }
-                    root if root.split('/').skip(1).any(str::is_empty) => {
-                        return Err(error("root path", "has an empty component".into()))
-                    }
-                    root => root.to_owned(),
-                };
+                let (servers, root) = parse_servers_and_root(rest, ZOOKEEPER_PORT_DEFAULT)
+                    .map_err(|(part, reason)| error(part, reason))?;
                 Ok(Self::ZooKeeper {
                     servers,
                     root,
@@ -127,6 +125,35 @@ impl MetadataServiceUri {
             }
         }
     }
+}
+
+type PartError = (&'static str, String);
+
+/// Splits `host:port[;host:port...]/root/path` into servers and the root path.
+fn parse_servers_and_root(
+    rest: &str,
+    default_port: u16,
+) -> Result<(Vec<(String, u16)>, String), PartError> {
+    let (server_list, root) = match rest.find('/') {
+        Some(slash) => (&rest[..slash], &rest[slash..]),
+        None => (rest, ""),
+    };
+    if server_list.is_empty() {
+        return Err(("server list", "empty".into()));
+    }
+    let mut servers = Vec::new();
+    for server in server_list.split([';', ',']) {
+        servers.push(parse_server(server, default_port)?);
+    }
+    let root = match root {
+        "" | "/" => return Err(("root path", "missing, e.g. /ledgers".into())),
+        root if root.ends_with('/') => return Err(("root path", "ends with '/'".into())),
+        root if root.split('/').skip(1).any(str::is_empty) => {
+            return Err(("root path", "has an empty component".into()))
+        }
+        root => root.to_owned(),
+    };
+    Ok((servers, root))
 }
 
 /// Formats servers as a ZooKeeper connect string (`h1:p1,h2:p2`).
@@ -138,7 +165,7 @@ pub fn connect_string(servers: &[(String, u16)]) -> String {
         .join(",")
 }
 
-fn parse_server(server: &str) -> Result<(String, u16), (&'static str, String)> {
+fn parse_server(server: &str, default_port: u16) -> Result<(String, u16), PartError> {
     if server.is_empty() {
         return Err(("server list", "empty server between separators".into()));
     }
@@ -156,7 +183,7 @@ fn parse_server(server: &str) -> Result<(String, u16), (&'static str, String)> {
                 })?;
             (host, port)
         }
-        None => (server, ZOOKEEPER_PORT_DEFAULT),
+        None => (server, default_port),
     };
     if host.is_empty()
         || !host
@@ -212,7 +239,6 @@ mod tests {
             ("127.0.0.1:2181/ledgers", "scheme"),
             ("http://h/ledgers", "scheme"),
             ("zk+flat://h/ledgers", "scheme"),
-            ("etcd://h:2379/ledgers", "scheme"),
             ("zk:///ledgers", "server list"),
             ("zk://h:1;;h:2/ledgers", "server list"),
             ("zk://h:99999/ledgers", "port"),
@@ -223,10 +249,50 @@ mod tests {
             ("zk://h:1/a//b", "root path"),
             ("embedded://relative.redb", "file path"),
         ];
+        #[cfg(feature = "etcd")]
+        let cases = [
+            &cases[..],
+            &[
+                ("etcd://h:2379", "root path"),
+                ("etcd:///ledgers", "server list"),
+                ("etcd://h:0/ledgers", "port"),
+            ],
+        ]
+        .concat();
         for (uri, part) in cases {
             let error = MetadataServiceUri::parse(uri).unwrap_err();
             assert_eq!(error.part, part, "{uri}: {error}");
             assert!(error.to_string().contains(part));
         }
+    }
+
+    #[cfg(feature = "etcd")]
+    #[test]
+    fn etcd_uris_parse_like_bookkeepers() {
+        assert_eq!(
+            MetadataServiceUri::parse("etcd://127.0.0.1:2379/ledgers").unwrap(),
+            MetadataServiceUri::Etcd {
+                servers: vec![("127.0.0.1".into(), 2379)],
+                scope: "/ledgers".into(),
+            }
+        );
+        assert_eq!(
+            MetadataServiceUri::parse("etcd://e1;e2:2390/a/b").unwrap(),
+            MetadataServiceUri::Etcd {
+                servers: vec![("e1".into(), ETCD_PORT_DEFAULT), ("e2".into(), 2390)],
+                scope: "/a/b".into(),
+            }
+        );
+    }
+
+    #[cfg(not(feature = "etcd"))]
+    #[test]
+    fn etcd_uris_without_the_feature_say_how_to_rebuild() {
+        let error = MetadataServiceUri::parse("etcd://127.0.0.1:2379/ledgers").unwrap_err();
+        assert_eq!(error.part, "scheme");
+        assert!(
+            error.to_string().contains("--features metadata/etcd"),
+            "{error}"
+        );
     }
 }

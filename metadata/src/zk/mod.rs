@@ -77,9 +77,9 @@ impl ZkMetadataStore {
                 root,
                 manager,
             } => Self::connect_with(&connect_string(&servers), &root, manager, options).await,
-            MetadataServiceUri::Embedded { .. } => Err(MetadataError::InvalidArgument(format!(
-                "{uri} is not a ZooKeeper URI"
-            ))),
+            MetadataServiceUri::Embedded { .. } | MetadataServiceUri::Etcd { .. } => Err(
+                MetadataError::InvalidArgument(format!("{uri} is not a ZooKeeper URI")),
+            ),
         }
     }
 
