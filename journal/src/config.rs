@@ -29,8 +29,9 @@ pub struct JournalConfig {
     /// A file rolls over when the next batch would end beyond this size, in bytes.
     /// Default 1 GiB.
     pub file_bytes_max: u64,
-    /// Preallocation step, in bytes: the file is extended by `allocate` this much at a time so
-    /// record writes need no metadata update. Default 16 MiB.
+    /// Preallocation step, in bytes: the file is extended by `allocate` this much at a time and
+    /// the new range is overwritten with zeros once, so record writes are plain overwrites that
+    /// need no metadata update (see `zero_fill.rs`). Default 16 MiB.
     pub preallocate_step_bytes: u64,
     /// Appends are refused with [`JournalError::Backpressure`](crate::JournalError::Backpressure)
     /// while this many record bytes wait to be written. Default 64 MiB.

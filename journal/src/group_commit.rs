@@ -391,6 +391,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         file.allocate(allocated, target - allocated)
             .await
             .map_err(disk_error)?;
+        crate::zero_fill::zero_fill(file, allocated, target, self.alignment_bytes)
+            .await
+            .map_err(disk_error)?;
         self.state_mut().allocated_bytes = target;
         Ok(())
     }

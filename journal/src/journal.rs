@@ -302,8 +302,8 @@ pub(crate) fn wake_all<F>(state: &mut State<F>) {
     }
 }
 
-/// Creates journal file `journal_id`: create, preallocate one step, write the header block,
-/// sync the file, sync the directory. Returns the file and its effective alignment.
+/// Creates journal file `journal_id`: create, preallocate one step, write the header block and
+/// zeros over the rest of the step (`zero_fill.rs`), sync the file, sync the directory. Returns the file and its effective alignment.
 pub(crate) async fn create_file<D: DurableDir>(
     dir: &D,
     config: &JournalConfig,
@@ -330,6 +330,14 @@ pub(crate) async fn create_file<D: DurableDir>(
     file.write_at(0, &header.encode_block())
         .await
         .map_err(disk_error)?;
+    crate::zero_fill::zero_fill(
+        &file,
+        alignment_bytes as u64,
+        config.preallocate_step_bytes,
+        alignment_bytes,
+    )
+    .await
+    .map_err(disk_error)?;
     file.sync().await.map_err(disk_error)?;
     dir.sync_dir().await.map_err(disk_error)?;
     Ok((file, alignment_bytes))

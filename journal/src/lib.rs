@@ -47,6 +47,7 @@ mod set;
 mod sleep;
 mod thread;
 mod waiter;
+mod zero_fill;
 
 pub use completion::CompletionFuture;
 pub use config::{ConfigError, JournalConfig};
