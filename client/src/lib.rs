@@ -29,6 +29,7 @@ pub mod lac;
 pub mod pool;
 pub mod read;
 pub mod recovery;
+pub mod test_support;
 pub mod wire;
 pub mod writer;
 

@@ -4,13 +4,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use client::test_support::{payload, Cluster};
 use client::{ClientConfig, CreateOptions, LedgerHandle};
-use support::{payload, Cluster};
 use tokio::task::JoinSet;
 
 /// Entries per stream.

@@ -4,13 +4,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use client::test_support::{payload, Cluster};
 use client::{ClientConfig, ClientError, CreateOptions, DigestType, Protocol};
-use support::{payload, Cluster};
 use tokio::task::JoinSet;
 
 fn config(protocol: Protocol) -> ClientConfig {

@@ -1,15 +1,17 @@
-//! A real cluster on 127.0.0.1 for the client's integration tests: a ZooKeeper server (Debian's
-//! package), an initialised `/ledgers` tree, and `bookie` processes (the workspace's binary,
-//! built by `cargo build --workspace`) registered in it. Every wait is bounded.
+//! A real cluster on 127.0.0.1 for integration tests (the client's, bkctl's, the bench
+//! harness's): a ZooKeeper server (Debian's package), an initialised `/ledgers` tree, and
+//! `bookie` processes (the workspace's binary, found next to the test executable in
+//! `target/<profile>/`, built by `cargo build --workspace`) registered in it.
+//! Every wait is bounded; failures panic with the bookie's log, as a test helper should.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use client::{BookKeeper, ClientConfig};
+use crate::{BookKeeper, ClientConfig};
 use metadata::test_support::ZooKeeperServer;
 use metadata::{AnyMetadataStore, BookieId, MetadataStore, ZkOptions};
 
@@ -17,9 +19,19 @@ use metadata::{AnyMetadataStore, BookieId, MetadataStore, ZkOptions};
 pub const WAIT: Duration = Duration::from_secs(30);
 
 /// The `bookie` binary next to this test's target directory (target/<profile>/bookie).
-fn bookie_binary() -> PathBuf {
+fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    // target/<profile>/deps/<test> or target/<profile>/<binary>
+    let parent = exe.parent().unwrap();
+    if parent.ends_with("deps") {
+        parent.parent().unwrap().to_path_buf()
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+fn bookie_binary() -> PathBuf {
+    let profile_dir = profile_dir();
     let binary = profile_dir.join("bookie");
     assert!(
         binary.exists(),
@@ -33,7 +45,7 @@ fn bookie_binary() -> PathBuf {
 pub fn scratch_dir() -> tempfile::TempDir {
     let base = std::env::var_os("BOOKIE_TEST_SCRATCH")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
+        .unwrap_or_else(|| profile_dir().join("test-scratch"));
     std::fs::create_dir_all(&base).unwrap();
     tempfile::Builder::new()
         .prefix("client-it-")
