@@ -102,23 +102,7 @@ impl BookKeeper {
         )
         .map_err(|error| ClientError::InvalidArgument(error.to_string()))?;
         let ensemble = self.ctx.choose_ensemble(&quorums).await?;
-        let metadata = LedgerMetadata {
-            ensemble_size: options.ensemble_size as u32,
-            write_quorum_size: options.write_quorum as u32,
-            ack_quorum_size: Some(options.ack_quorum as u32),
-            length_bytes: 0,
-            last_entry_id: -1,
-            state: LedgerState::Open,
-            ensembles: vec![Segment {
-                first_entry_id: 0,
-                bookies: ensemble,
-            }],
-            digest_type: Some(to_metadata(options.digest)),
-            password: Some(Bytes::from(options.password.clone())),
-            ctime_ms: None,
-            custom_metadata: options.custom_metadata.clone(),
-            creator_token: Some(creator_token()),
-        };
+        let metadata = new_ledger_metadata(options, ensemble, creator_token());
         let mut attempts = 0;
         let (ledger_id, version) = loop {
             let ledger_id = self.ctx.store.generate_ledger_id().await?;
@@ -234,6 +218,47 @@ impl BookKeeper {
     }
 }
 
+/// The metadata of a new, open ledger, as the Java writer stores it (4.16 defaults: no
+/// `ctime`, a random non-zero `cToken`, the raw password and the digest type).
+pub fn new_ledger_metadata(
+    options: &CreateOptions,
+    ensemble: Vec<metadata::BookieId>,
+    creator_token: i64,
+) -> LedgerMetadata {
+    LedgerMetadata {
+        ensemble_size: options.ensemble_size as u32,
+        write_quorum_size: options.write_quorum as u32,
+        ack_quorum_size: Some(options.ack_quorum as u32),
+        length_bytes: 0,
+        last_entry_id: -1,
+        state: LedgerState::Open,
+        ensembles: vec![Segment {
+            first_entry_id: 0,
+            bookies: ensemble,
+        }],
+        digest_type: Some(to_metadata(options.digest)),
+        password: Some(Bytes::from(options.password.clone())),
+        ctime_ms: None,
+        custom_metadata: options.custom_metadata.clone(),
+        creator_token: Some(creator_token),
+    }
+}
+
+/// `metadata` closed at `last_entry_id` with `length_bytes`, as the Java client closes a ledger
+/// (state CLOSED, `cToken` 0).
+pub fn closed_metadata(
+    metadata: &LedgerMetadata,
+    last_entry_id: types::EntryId,
+    length_bytes: i64,
+) -> LedgerMetadata {
+    let mut closed = metadata.clone();
+    closed.state = LedgerState::Closed;
+    closed.last_entry_id = last_entry_id;
+    closed.length_bytes = u64::try_from(length_bytes).unwrap_or(0);
+    closed.creator_token = Some(0);
+    closed
+}
+
 /// A random non-zero creator token (`cToken`), as the Java writer stores for an open ledger.
 fn creator_token() -> i64 {
     loop {
@@ -241,5 +266,41 @@ fn creator_token() -> i64 {
         if token != 0 {
             return token;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fixture_znode(name: &str) -> Vec<u8> {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/bookkeeper-4.16.7/zk");
+        std::fs::read(root.join(name)).unwrap()
+    }
+
+    #[test]
+    fn new_and_closed_metadata_match_what_the_java_client_wrote() {
+        let options = CreateOptions {
+            ensemble_size: 1,
+            write_quorum: 1,
+            ack_quorum: 1,
+            digest: DigestType::Crc32c,
+            password: b"fixture-pw".to_vec(),
+            custom_metadata: Vec::new(),
+        };
+        let bookie = metadata::BookieId::parse("127.0.0.1:3181").unwrap();
+        // Ledger 6 of the fixture was left open by a kill -9 of its writer.
+        let open = new_ledger_metadata(&options, vec![bookie], 1013967394866133023);
+        assert_eq!(
+            open.encode(),
+            fixture_znode("after-kill9/ledgers__00__0000__L0006.bin")
+        );
+        // Ledger 0 (same settings) was closed by recovery at entry 9, length 70.
+        assert_eq!(
+            closed_metadata(&open, 9, 70).encode(),
+            fixture_znode("ledgers__00__0000__L0000.bin")
+        );
     }
 }

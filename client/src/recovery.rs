@@ -22,6 +22,7 @@ use proto::StatusCode;
 use tokio::sync::mpsc;
 use types::EntryId;
 
+use crate::client::closed_metadata;
 use crate::context::{ensemble_for, is_bad_version, quorums_of, ClientContext};
 use crate::digest::{LedgerKeys, VerifiedEntry};
 use crate::error::{ClientError, Result};
@@ -104,11 +105,7 @@ pub async fn recover(
     };
     // 5. Close.
     loop {
-        let mut updated = metadata.clone();
-        updated.state = LedgerState::Closed;
-        updated.last_entry_id = last_entry;
-        updated.length_bytes = u64::try_from(length).unwrap_or(0);
-        updated.creator_token = Some(0);
+        let updated = closed_metadata(&metadata, last_entry, length);
         match ctx
             .store
             .write_ledger_metadata(ledger_id, &updated, version)

@@ -28,6 +28,7 @@ use proto::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use types::EntryId;
 
+use crate::client::closed_metadata;
 use crate::connection::ConnError;
 use crate::context::{is_bad_version, quorums_of, ClientContext};
 use crate::digest::LedgerKeys;
@@ -495,11 +496,7 @@ impl Writer {
                 LedgerState::Open => {}
                 _ => return Err(ClientError::Fenced(self.keys.ledger_id)),
             }
-            let mut updated = self.metadata.clone();
-            updated.state = LedgerState::Closed;
-            updated.last_entry_id = self.lac;
-            updated.length_bytes = u64::try_from(self.lac_length).unwrap_or(0);
-            updated.creator_token = Some(0);
+            let updated = closed_metadata(&self.metadata, self.lac, self.lac_length);
             match self
                 .ctx
                 .store
