@@ -161,7 +161,14 @@ impl EtcdMetadataStore {
                     next_bucket: AtomicU32::new(records::random_bucket()),
                 });
                 // The client connects lazily: one read proves an endpoint answers.
-                kv::get(&inner, inner.keys.scope()).await?;
+                kv::get(&inner, inner.keys.scope())
+                    .await
+                    .map_err(|e| match e {
+                        MetadataError::Connection(reason) => {
+                            MetadataError::Connection(format!("etcd at {label}: {reason}"))
+                        }
+                        other => other,
+                    })?;
                 Ok(inner)
             })
             .await?;
