@@ -156,6 +156,22 @@ impl BookieProcess {
         }
     }
 
+    /// Freezes the process (SIGSTOP): its sockets stay open but it answers nothing.
+    pub fn pause(&mut self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a paused process (SIGCONT).
+    pub fn resume(&mut self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&mut self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(status.success(), "kill {signal} {pid} failed");
+    }
+
     /// Starts it again on the same directories and port.
     pub fn restart(&mut self) {
         self.kill();
@@ -207,13 +223,17 @@ impl Cluster {
             .await
             .unwrap();
         let id = bookie.id.clone();
-        self.bookies.push(bookie);
         let store = self.store().await;
         let started = Instant::now();
         while !store.list_bookies().await.unwrap().writable.contains(&id) {
-            assert!(started.elapsed() < WAIT, "{id} never registered");
+            assert!(
+                started.elapsed() < WAIT,
+                "{id} never registered; its log:\n{}",
+                bookie.log_text()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        self.bookies.push(bookie);
         id
     }
 
