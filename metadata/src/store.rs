@@ -1,7 +1,8 @@
 //! The [`MetadataStore`] trait: everything a bookie, a client and autorecovery ask of the
 //! metadata service, independent of the backend.
 //!
-//! Versions are opaque compare-and-set tokens (the znode version on ZooKeeper).
+//! Versions are opaque compare-and-set tokens (the znode version on ZooKeeper and in the
+//! embedded store, the key's `mod_revision` on etcd).
 //! Every method's future is `Send`, so a caller may await it on any executor: a glommio
 //! `LocalExecutor`, a plain thread with `futures::executor::block_on`, or a multi-threaded runtime.
 //! Invariant: a method that writes either creates a node that must not exist or replaces a
@@ -16,7 +17,8 @@ use types::LedgerId;
 use crate::error::Result;
 use crate::{BookieId, BookieServiceInfo, Cookie, InstanceId, LedgerMetadata};
 
-/// A node's version, for compare-and-set. A new node has version 0.
+/// A node's version, for compare-and-set. A new node has version 0 on ZooKeeper and in the
+/// embedded store; on etcd it is the key's `mod_revision` (a cluster-wide revision).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version(pub i64);
 
@@ -127,6 +129,7 @@ pub trait MetadataStore: Send + Sync {
     /// All ledger ids with metadata, ascending.
     fn list_ledgers(&self) -> impl Future<Output = Result<Vec<LedgerId>>> + Send;
 
-    /// A new ledger id, unique in the cluster (ZooKeeper sequence under `idgen`).
+    /// A new ledger id, unique in the cluster (ZooKeeper sequence under `idgen`; on etcd
+    /// `(bucket << 56) | version`, unique but not increasing).
     fn generate_ledger_id(&self) -> impl Future<Output = Result<LedgerId>> + Send;
 }

@@ -294,3 +294,34 @@ fn any_store_connects_from_an_etcd_uri() {
         assert_eq!(store.list_bookies().await.unwrap(), BookieSet::default());
     }));
 }
+
+#[test]
+fn registering_on_a_revoked_lease_takes_a_new_one_at_once() {
+    let server = EtcdServer::start().unwrap();
+    // A long TTL: the keeper's next keep-alive is 10 s away, so the registration itself must notice.
+    let (bookie_store, old_lease) = futures::executor::block_on(within(20, "setup", async {
+        let bookie_store = store(&server, "/ledgers", options(30, None)).await;
+        bookie_store.init_cluster().await.unwrap();
+        let info = BookieServiceInfo::bookie_rpc("127.0.0.1", 3181, false);
+        bookie_store
+            .register_bookie(&bookie("127.0.0.1:3181"), &info, false)
+            .await
+            .unwrap();
+        let old_lease = bookie_store.lease_id().unwrap();
+        (bookie_store, old_lease)
+    }));
+    raw(&server, |mut client| async move {
+        client.lease_revoke(old_lease).await.unwrap();
+    });
+    futures::executor::block_on(within(10, "register again", async {
+        let info = BookieServiceInfo::bookie_rpc("127.0.0.1", 3181, false);
+        bookie_store
+            .register_bookie(&bookie("127.0.0.1:3181"), &info, true)
+            .await
+            .unwrap();
+        assert_ne!(bookie_store.lease_id(), Some(old_lease));
+        let observed = bookie_store.list_bookies().await.unwrap();
+        assert_eq!(observed.readonly, [bookie("127.0.0.1:3181")].into());
+        assert!(observed.writable.is_empty());
+    }));
+}

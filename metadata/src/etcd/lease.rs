@@ -46,7 +46,7 @@ impl Session {
     }
 
     /// Forgets `expired` if it is still the current lease.
-    fn clear(&self, expired: i64) {
+    pub(crate) fn clear(&self, expired: i64) {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
         if *current == Some(expired) {
             *current = None;

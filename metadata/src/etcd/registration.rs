@@ -30,7 +30,15 @@ pub(crate) async fn register_bookie(
 ) -> Result<()> {
     let data = info.encode();
     let lease = lease::ensure(inner).await?;
-    register_data(inner, bookie, &data, readonly, lease).await?;
+    match register_data(inner, bookie, &data, readonly, lease).await {
+        // The lease was revoked or expired before the keeper noticed: once more on a new one.
+        Err(MetadataError::SessionExpired) => {
+            inner.session.clear(lease);
+            let lease = lease::ensure(inner).await?;
+            register_data(inner, bookie, &data, readonly, lease).await?;
+        }
+        other => other?,
+    }
     inner
         .session
         .remember(bookie, Some(Registration { data, readonly }));
