@@ -31,8 +31,8 @@ pub enum AnyMetadataStore {
 
 impl AnyMetadataStore {
     /// Connects to (or opens) the store a metadata service URI names. `options` apply to
-    /// ZooKeeper only; etcd uses [`crate::etcd::EtcdOptions`]'s defaults (see
-    /// [`Self::connect_with_etcd_options`]).
+    /// ZooKeeper only; etcd (feature `etcd`) uses `EtcdOptions::default()` (see
+    /// `connect_with_etcd_options`).
     pub async fn connect(uri: &str, options: ZkOptions) -> Result<Self> {
         match MetadataServiceUri::parse(uri)? {
             MetadataServiceUri::ZooKeeper { .. } => Ok(Self::ZooKeeper(

@@ -82,7 +82,7 @@ pub(crate) async fn ensure(inner: &Arc<Inner>) -> Result<i64> {
         return Ok(lease);
     }
     let mut client = inner.client.lease_client();
-    let ttl_s = inner.options.lease_ttl_s();
+    let ttl_s = inner.options.lease_ttl_s_granted();
     let granted = bounded(
         inner.options.request_timeout(),
         inner.keys.scope(),

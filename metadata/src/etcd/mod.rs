@@ -12,13 +12,13 @@
 //!
 //! Registration: the store's "session" is an etcd lease (TTL [`EtcdOptions::lease_ttl_s`],
 //! default [`LEASE_TTL_S_DEFAULT`], BookKeeper's `zkTimeout` in seconds), granted at the first
-//! registration and kept alive by a background task ([`lease`]). Registrations are put with that
+//! registration and kept alive by a background task (`lease.rs`). Registrations are put with that
 //! lease, so they vanish when the store is dropped (the lease is revoked) or when the process dies
 //! (the lease expires). If the lease expires anyway (etcd unreachable longer than the TTL), the
 //! keeper grants a new one and redoes this store's registrations.
 //!
 //! Runtime: `etcd-client` needs tokio; the store owns a current-thread tokio runtime on a thread
-//! named `etcd-rt` ([`runtime`]) and every method runs there, so the store's futures are `Send`
+//! named `etcd-rt` (`runtime.rs`) and every method runs there, so the store's futures are `Send`
 //! and can be awaited on any executor (glommio, `block_on`). Every unary etcd request is bounded
 //! by [`EtcdOptions::request_timeout_ms`].
 //!
@@ -88,7 +88,7 @@ impl EtcdOptions {
         Duration::from_millis(self.request_timeout_ms)
     }
 
-    pub(crate) fn lease_ttl_s(&self) -> i64 {
+    pub(crate) fn lease_ttl_s_granted(&self) -> i64 {
         i64::try_from(self.lease_ttl_s.max(1)).unwrap_or(i64::MAX)
     }
 
