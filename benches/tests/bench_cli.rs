@@ -60,6 +60,9 @@ fn start_bookie(root: &Path) -> u16 {
         "write_cache_bytes_max=16777216".to_owned(),
         "read_cache_bytes_max=4194304".to_owned(),
         "journal_preallocate_step_bytes=1048576".to_owned(),
+        // A shared, nearly full build disk must not turn the bookie read-only mid-test.
+        "disk_usage_threshold=0.999".to_owned(),
+        "disk_usage_lwm_threshold=0.998".to_owned(),
     ];
     let config = bookie::Config::load(None, &sets).unwrap();
     let running = bookie::runtime::start(config).unwrap();

@@ -117,6 +117,8 @@ pub fn run(args: &DiskArgs) -> Result<(), BenchError> {
     };
     disk::prepare_dir(&args.dir, "dir")?;
     let load_before = Host::load_average();
+    // With --compare-fio each fio job runs right after ours, so both see the same moment of
+    // a noisy shared disk.
     let seq_write = phase("seq write", duration, args.quiet, || {
         disk::sequential_write(
             &args.dir,
@@ -126,28 +128,23 @@ pub fn run(args: &DiskArgs) -> Result<(), BenchError> {
             args.file_bytes,
         )
     })?;
+    let fio_seq_write = match fio_version {
+        Some(_) => Some(phase("fio seq", duration, args.quiet, || {
+            fio::seq_write(
+                &args.dir,
+                args.seq_block_bytes,
+                args.seq_queue_depth,
+                duration,
+                args.file_bytes,
+            )
+        })?),
+        None => None,
+    };
     let fsync = phase("fdatasync", duration, args.quiet, || {
         disk::fsync_latency(&args.dir, args.fsync_bytes, duration, args.file_bytes)
     })?;
-    let group_commit = phase("group commit", duration, args.quiet, || {
-        disk::group_commit(
-            &args.dir,
-            args.ceiling_sync_bytes,
-            args.ceiling_in_flight,
-            duration,
-        )
-    })?;
-    let fio = match fio_version {
-        Some(version) => {
-            let seq_write = phase("fio seq", duration, args.quiet, || {
-                fio::seq_write(
-                    &args.dir,
-                    args.seq_block_bytes,
-                    args.seq_queue_depth,
-                    duration,
-                    args.file_bytes,
-                )
-            })?;
+    let fio = match (fio_version, fio_seq_write) {
+        (Some(version), Some(seq_write)) => {
             let fsync = phase("fio fsync", duration, args.quiet, || {
                 fio::fsync(&args.dir, args.fsync_bytes, duration, args.file_bytes)
             })?;
@@ -157,8 +154,16 @@ pub fn run(args: &DiskArgs) -> Result<(), BenchError> {
                 fsync,
             })
         }
-        None => None,
+        _ => None,
     };
+    let group_commit = phase("group commit", duration, args.quiet, || {
+        disk::group_commit(
+            &args.dir,
+            args.ceiling_sync_bytes,
+            args.ceiling_in_flight,
+            duration,
+        )
+    })?;
     let report = DiskReport {
         dir: args.dir.display().to_string(),
         seq_write,

@@ -147,3 +147,21 @@ fn number(json: &Value, path: &[&str]) -> Result<f64, BenchError> {
     node.as_f64()
         .ok_or_else(|| BenchError::Other(format!("fio JSON {} is not a number", path.join("."))))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_found_by_path_and_missing_fields_are_named() {
+        let json: Value = serde_json::from_str(
+            r#"{"jobs":[{"sync":{"lat_ns":{"percentile":{"50.000000":121344}}}}]}"#,
+        )
+        .unwrap();
+        let path = ["jobs", "0", "sync", "lat_ns", "percentile", "50.000000"];
+        assert_eq!(number(&json, &path).unwrap(), 121344.0);
+        let error = number(&json, &["jobs", "0", "write", "iops"]).unwrap_err();
+        assert!(error.to_string().contains("jobs.0.write.iops"), "{error}");
+    }
+}

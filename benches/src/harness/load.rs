@@ -215,3 +215,92 @@ pub fn latency_histogram() -> Result<Histogram<u64>, BenchError> {
     Histogram::new_with_bounds(1, 3_600_000_000_000, 3)
         .map_err(|error| BenchError::Other(format!("histogram: {error}")))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config() -> LoadConfig {
+        LoadConfig {
+            entry_bytes: 100,
+            rate: Some(1000.0),
+            max_outstanding: 10,
+            warmup: Duration::ZERO,
+            duration: Duration::from_millis(300),
+            drain_timeout: Duration::from_secs(5),
+            limit: None,
+        }
+    }
+
+    #[test]
+    fn bad_rates_and_zero_outstanding_name_their_flag() {
+        let zero_rate = LoadConfig {
+            rate: Some(0.0),
+            ..config()
+        };
+        assert!(zero_rate
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .starts_with("--rate"));
+        let no_slots = LoadConfig {
+            max_outstanding: 0,
+            ..config()
+        };
+        assert!(no_slots
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .starts_with("--max-outstanding"));
+    }
+
+    #[test]
+    fn open_loop_latency_counts_the_wait_for_a_slot_from_the_intended_time() {
+        // One slot, an operation taking 20 ms, 1000 ops/s wanted: the target falls behind, so
+        // latencies measured from the intended time grow far beyond the 20 ms service time.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let op: Op = Arc::new(|_| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok(())
+            })
+        });
+        let config = LoadConfig {
+            max_outstanding: 1,
+            ..config()
+        };
+        let progress = Progress::new("test", config.duration, true);
+        let recorded = runtime.block_on(run_ops(op, &config, &progress)).unwrap();
+        assert!(recorded.measured_ops > 0);
+        assert!(recorded.unissued > 0, "the schedule could not be kept");
+        assert!(
+            recorded.histogram.max() > 100_000_000,
+            "max latency {} ns should include the queueing",
+            recorded.histogram.max()
+        );
+    }
+
+    #[test]
+    fn closed_loop_stops_at_the_limit_and_records_every_operation() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let op: Op = Arc::new(|_| Box::pin(async { Ok(()) }));
+        let config = LoadConfig {
+            rate: None,
+            duration: Duration::from_secs(60),
+            limit: Some(500),
+            ..config()
+        };
+        let progress = Progress::new("test", config.duration, true);
+        let recorded = runtime.block_on(run_ops(op, &config, &progress)).unwrap();
+        assert_eq!(recorded.measured_ops, 500);
+        assert_eq!(recorded.histogram.len(), 500);
+        assert!(recorded.measured_seconds < 60.0);
+    }
+}

@@ -163,3 +163,19 @@ fn draw(path: &Path, input: &PlotInput<'_>) -> DrawResult {
     root.present()?;
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_axis_labels_count_nines() {
+        assert_eq!(percentile_label(0.0), "0%");
+        assert_eq!(percentile_label(1.0), "90%");
+        assert_eq!(percentile_label(2.0), "99%");
+        assert_eq!(percentile_label(3.0), "99.9%");
+        assert_eq!(percentile_label(4.0), "99.99%");
+        assert!((nines(99.9) - 3.0).abs() < 1e-9);
+    }
+}
