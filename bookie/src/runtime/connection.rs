@@ -8,6 +8,8 @@
 //! - At most `connection_requests_in_flight_max` requests of a connection are in flight; at the
 //!   bound the reader stops reading the socket (TCP backpressure).
 //! - Entry bodies are `Bytes` views of the read buffer: no copy between socket and shard.
+//! - Each read asks for a [`ReadChunk`] that follows the traffic (small reads at light load, so
+//!   a 1 KiB request does not allocate and zero 64 KiB).
 
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -20,14 +22,12 @@ use glommio::net::TcpStream;
 use proto::{detect_protocol, FrameDecoder, StatusCode, WireProtocol};
 
 use super::core::CoreContext;
+use super::read_chunk::{ReadChunk, READ_CHUNK_BYTES_MAX};
 use super::reply_queue::ReplyQueue;
 use crate::server::op::{Op, Outcome};
 use crate::server::protocol::{
     bookie_info_reply, decode_request, encode_reply, reply_for, DecodeLimits, Decoded, Reply,
 };
-
-/// Bytes read from the socket per read call, at least.
-const READ_CHUNK_BYTES: usize = 64 << 10;
 
 /// Serves one connection until the peer closes it or sends a malformed frame.
 pub async fn serve(context: Rc<CoreContext>, stream: TcpStream) {
@@ -80,7 +80,8 @@ async fn read_loop(
     let permits = Arc::new(async_lock::Semaphore::new(
         context.config.connection_requests_in_flight_max,
     ));
-    let mut buffer = BytesMut::with_capacity(READ_CHUNK_BYTES);
+    let mut chunk = ReadChunk::default();
+    let mut buffer = BytesMut::with_capacity(chunk.bytes());
     let mut protocol: Option<WireProtocol> = None;
     loop {
         while let Some(payload) = decoder
@@ -100,7 +101,7 @@ async fn read_loop(
             dispatch(context, decoded, replies, permit).await;
         }
         let start = buffer.len();
-        buffer.resize(start + READ_CHUNK_BYTES, 0);
+        buffer.resize(start + chunk.bytes(), 0);
         let read = match buffer.get_mut(start..) {
             Some(tail) => reader.read(tail).await,
             None => Ok(0),
@@ -113,6 +114,7 @@ async fn read_loop(
             }
         };
         buffer.truncate(start + read);
+        chunk.record(read);
         if read == 0 {
             if buffer.is_empty() {
                 return Ok(());
@@ -188,7 +190,7 @@ async fn write_loop(
     frame_bytes_max: usize,
 ) {
     let mut batch: Vec<Reply> = Vec::new();
-    let mut out = BytesMut::with_capacity(READ_CHUNK_BYTES);
+    let mut out = BytesMut::with_capacity(READ_CHUNK_BYTES_MAX);
     while replies.take_all(&mut batch).await {
         for reply in batch.drain(..) {
             if let Err(error) = encode_reply(&reply, frame_bytes_max, &mut out) {

@@ -22,6 +22,7 @@ pub mod connection;
 pub mod core;
 pub mod http;
 pub mod periodic;
+pub mod read_chunk;
 pub mod reply_queue;
 pub mod timer;
 
