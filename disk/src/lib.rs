@@ -88,8 +88,10 @@ pub trait DurableFile {
     async fn sync(&self) -> Result<(), DiskError>;
 
     /// Reserves `[offset_bytes, offset_bytes + len_bytes)` so later writes there cannot fail with
-    /// ENOSPC and need no metadata update (`fallocate` without `KEEP_SIZE`: the size grows and the
-    /// new range reads as zeros).
+    /// ENOSPC and do not grow the file (`fallocate` without `KEEP_SIZE`: the size grows and the
+    /// new range reads as zeros). On ext4 and xfs the range is *unwritten*: the first write into
+    /// each block still converts its extent, a metadata change the next `sync` must commit; a
+    /// caller that wants plain overwrites writes zeros over the range once (the journal does).
     async fn allocate(&self, offset_bytes: u64, len_bytes: u64) -> Result<(), DiskError>;
 
     /// The file's current size in bytes.
