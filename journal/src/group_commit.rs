@@ -391,11 +391,27 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         file.allocate(allocated, target - allocated)
             .await
             .map_err(disk_error)?;
-        crate::zero_fill::zero_fill(file, allocated, target, self.alignment_bytes)
-            .await
-            .map_err(disk_error)?;
-        self.state_mut().allocated_bytes = target;
+        let (zero_fill, now) = self.zero_fill_pays_off();
+        if zero_fill {
+            crate::zero_fill::zero_fill(file, allocated, target, self.alignment_bytes)
+                .await
+                .map_err(disk_error)?;
+        }
+        let mut state = self.state_mut();
+        state.allocated_bytes = target;
+        state.preallocated_at = now;
         Ok(())
+    }
+
+    /// Whether the writes since the last preallocation were small enough for zero-filling the
+    /// next step to pay off, and the counters to remember as this preallocation's.
+    fn zero_fill_pays_off(&self) -> (bool, (u64, u64)) {
+        let state = self.state();
+        let now = (state.stats.batches, state.stats.bytes_written);
+        let (batches, bytes) = state.preallocated_at;
+        let pays =
+            crate::zero_fill::pays_off(now.0.saturating_sub(batches), now.1.saturating_sub(bytes));
+        (pays, now)
     }
 
     /// Waits until everything written is durable, then starts file `id + 1`.
@@ -415,8 +431,15 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         })
         .await?;
         let next_id = self.state().written_pos.journal_id + 1;
-        let (file, alignment_bytes) =
-            create_file(&self.dir, &self.config, next_id, self.alignment_bytes).await?;
+        let (zero_fill, now) = self.zero_fill_pays_off();
+        let (file, alignment_bytes) = create_file(
+            &self.dir,
+            &self.config,
+            next_id,
+            self.alignment_bytes,
+            zero_fill,
+        )
+        .await?;
         if alignment_bytes != self.alignment_bytes {
             return Err(JournalError::Poisoned {
                 cause: "journal file alignment changed on rollover".to_owned(),
@@ -427,6 +450,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         state.file = Rc::new(file);
         state.write_offset_bytes = start.offset_bytes;
         state.allocated_bytes = self.config.preallocate_step_bytes;
+        state.preallocated_at = now;
         state.written_pos = start;
         state.durable_pos = start;
         Ok(())

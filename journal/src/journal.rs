@@ -63,6 +63,8 @@ pub(crate) struct State<F> {
     /// The next write offset in `file` and its preallocated end.
     pub(crate) write_offset_bytes: u64,
     pub(crate) allocated_bytes: u64,
+    /// `stats.batches` and `stats.bytes_written` at the last preallocation (`zero_fill::pays_off`).
+    pub(crate) preallocated_at: (u64, u64),
     pub(crate) stats: JournalStats,
 }
 
@@ -92,7 +94,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             .last()
             .map_or(1, |id| id + 1);
         let (file, alignment_bytes) =
-            create_file(&dir, &config, journal_id, config.alignment_bytes).await?;
+            create_file(&dir, &config, journal_id, config.alignment_bytes, true).await?;
         let start = JournalPos::new(journal_id, alignment_bytes as u64);
         let state = State {
             queue: VecDeque::new(),
@@ -109,6 +111,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             file: Rc::new(file),
             write_offset_bytes: alignment_bytes as u64,
             allocated_bytes: config.preallocate_step_bytes,
+            preallocated_at: (0, 0),
             stats: JournalStats::default(),
         };
         Ok(Journal {
@@ -303,12 +306,14 @@ pub(crate) fn wake_all<F>(state: &mut State<F>) {
 }
 
 /// Creates journal file `journal_id`: create, preallocate one step, write the header block and
-/// zeros over the rest of the step (`zero_fill.rs`), sync the file, sync the directory. Returns the file and its effective alignment.
+/// (if `zero_fill`) zeros over the rest of the step (`zero_fill.rs`), sync the file, sync the
+/// directory. Returns the file and its effective alignment.
 pub(crate) async fn create_file<D: DurableDir>(
     dir: &D,
     config: &JournalConfig,
     journal_id: u64,
     alignment_bytes_wanted: usize,
+    zero_fill: bool,
 ) -> Result<(D::File, usize), JournalError> {
     let file = dir
         .create_file(&file_name::name(journal_id))
@@ -330,14 +335,16 @@ pub(crate) async fn create_file<D: DurableDir>(
     file.write_at(0, &header.encode_block())
         .await
         .map_err(disk_error)?;
-    crate::zero_fill::zero_fill(
-        &file,
-        alignment_bytes as u64,
-        config.preallocate_step_bytes,
-        alignment_bytes,
-    )
-    .await
-    .map_err(disk_error)?;
+    if zero_fill {
+        crate::zero_fill::zero_fill(
+            &file,
+            alignment_bytes as u64,
+            config.preallocate_step_bytes,
+            alignment_bytes,
+        )
+        .await
+        .map_err(disk_error)?;
+    }
     file.sync().await.map_err(disk_error)?;
     dir.sync_dir().await.map_err(disk_error)?;
     Ok((file, alignment_bytes))
