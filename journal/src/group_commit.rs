@@ -168,8 +168,14 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             buffer.as_mut_slice(),
         );
         let batch_end = offset + layout.batch_bytes as u64;
-        self.preallocate(&file, batch_end).await?;
+        let ahead_end = batch_end + crate::zero_fill::ZERO_AHEAD_BYTES;
+        self.preallocate(
+            &file,
+            ahead_end.min(self.config.file_bytes_max.max(batch_end)),
+        )
+        .await?;
         self.state_mut().write_offset_bytes = batch_end;
+        self.zero_ahead(&file, batch_end).await?;
         Ok(Prepared {
             file,
             journal_id,
@@ -391,24 +397,43 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         file.allocate(allocated, target - allocated)
             .await
             .map_err(disk_error)?;
-        let (zero_fill, now) = self.zero_fill_pays_off();
-        if zero_fill {
-            crate::zero_fill::zero_fill(file, allocated, target, self.alignment_bytes)
-                .await
-                .map_err(disk_error)?;
-        }
-        let mut state = self.state_mut();
-        state.allocated_bytes = target;
-        state.preallocated_at = now;
+        self.state_mut().allocated_bytes = target;
         Ok(())
     }
 
-    /// Whether the writes since the last preallocation were small enough for zero-filling the
-    /// next step to pay off, and the counters to remember as this preallocation's.
+    /// Keeps the zero-filled region `ZERO_AHEAD_BYTES` ahead of the reserved bytes, in writes of
+    /// at most that size, while writes are small (`zero_fill.rs`). The zeros start at or after
+    /// `reserved_end`, beyond every record write in flight, and the next batch is reserved only
+    /// after they are written, so they never overwrite a record.
+    async fn zero_ahead(&self, file: &D::File, reserved_end: u64) -> Result<(), JournalError> {
+        let ahead = crate::zero_fill::ZERO_AHEAD_BYTES;
+        let (zeroed, allocated) = {
+            let state = self.state();
+            (state.zeroed_bytes, state.allocated_bytes)
+        };
+        if zeroed >= reserved_end + ahead / 2 {
+            return Ok(());
+        }
+        let (pays, now) = self.zero_fill_pays_off();
+        self.state_mut().zero_filled_at = now;
+        let start = zeroed.max(reserved_end);
+        let end = (reserved_end + ahead).min(allocated);
+        if !pays || end <= start {
+            return Ok(());
+        }
+        crate::zero_fill::zero_fill(file, start, end, self.alignment_bytes)
+            .await
+            .map_err(disk_error)?;
+        self.state_mut().zeroed_bytes = end;
+        Ok(())
+    }
+
+    /// Whether the writes since the last zero-fill decision were small enough for zero-filling
+    /// to pay off, and the counters to remember as this decision's.
     fn zero_fill_pays_off(&self) -> (bool, (u64, u64)) {
         let state = self.state();
         let now = (state.stats.batches, state.stats.bytes_written);
-        let (batches, bytes) = state.preallocated_at;
+        let (batches, bytes) = state.zero_filled_at;
         let pays =
             crate::zero_fill::pays_off(now.0.saturating_sub(batches), now.1.saturating_sub(bytes));
         (pays, now)
@@ -450,7 +475,12 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         state.file = Rc::new(file);
         state.write_offset_bytes = start.offset_bytes;
         state.allocated_bytes = self.config.preallocate_step_bytes;
-        state.preallocated_at = now;
+        state.zero_filled_at = now;
+        state.zeroed_bytes = if zero_fill {
+            crate::zero_fill::first_zeroed_end(&self.config)
+        } else {
+            start.offset_bytes
+        };
         state.written_pos = start;
         state.durable_pos = start;
         Ok(())

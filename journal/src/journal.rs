@@ -63,8 +63,10 @@ pub(crate) struct State<F> {
     /// The next write offset in `file` and its preallocated end.
     pub(crate) write_offset_bytes: u64,
     pub(crate) allocated_bytes: u64,
-    /// `stats.batches` and `stats.bytes_written` at the last preallocation (`zero_fill::pays_off`).
-    pub(crate) preallocated_at: (u64, u64),
+    /// End of the zero-filled space ahead of the records (`zero_fill.rs`).
+    pub(crate) zeroed_bytes: u64,
+    /// `stats.batches` and `stats.bytes_written` at the last zero-fill decision.
+    pub(crate) zero_filled_at: (u64, u64),
     pub(crate) stats: JournalStats,
 }
 
@@ -111,7 +113,8 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             file: Rc::new(file),
             write_offset_bytes: alignment_bytes as u64,
             allocated_bytes: config.preallocate_step_bytes,
-            preallocated_at: (0, 0),
+            zeroed_bytes: crate::zero_fill::first_zeroed_end(&config),
+            zero_filled_at: (0, 0),
             stats: JournalStats::default(),
         };
         Ok(Journal {
@@ -306,8 +309,8 @@ pub(crate) fn wake_all<F>(state: &mut State<F>) {
 }
 
 /// Creates journal file `journal_id`: create, preallocate one step, write the header block and
-/// (if `zero_fill`) zeros over the rest of the step (`zero_fill.rs`), sync the file, sync the
-/// directory. Returns the file and its effective alignment.
+/// (if `zero_fill`) zeros up to `zero_fill::first_zeroed_end` (`zero_fill.rs`), sync the file,
+/// sync the directory. Returns the file and its effective alignment.
 pub(crate) async fn create_file<D: DurableDir>(
     dir: &D,
     config: &JournalConfig,
@@ -339,7 +342,7 @@ pub(crate) async fn create_file<D: DurableDir>(
         crate::zero_fill::zero_fill(
             &file,
             alignment_bytes as u64,
-            config.preallocate_step_bytes,
+            crate::zero_fill::first_zeroed_end(config),
             alignment_bytes,
         )
         .await
