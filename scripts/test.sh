@@ -31,7 +31,7 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
-cargo build --workspace --all-targets --locked --features metadata/etcd
-cargo nextest run --workspace --locked --profile ci --features metadata/etcd
+cargo build --workspace --all-targets --locked --features metadata/etcd,bookie/etcd
+cargo nextest run --workspace --locked --profile ci --features metadata/etcd,bookie/etcd
 # Doc tests are not run by nextest.
-cargo test --workspace --doc --locked --features metadata/etcd
+cargo test --workspace --doc --locked --features metadata/etcd,bookie/etcd

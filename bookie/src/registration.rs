@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metadata::{
-    BookieId, BookieServiceInfo, Cookie, MetadataError, MetadataStore, ZkMetadataStore, ZkOptions,
+    AnyMetadataStore, BookieId, BookieServiceInfo, Cookie, MetadataError, MetadataStore, ZkOptions,
 };
 
 use crate::config::Config;
@@ -83,7 +83,7 @@ pub enum RegistrationError {
 }
 
 /// A connection to the metadata service, after a successful cookie check.
-pub struct Registrar<M: MetadataStore + 'static = ZkMetadataStore> {
+pub struct Registrar<M: MetadataStore + 'static = AnyMetadataStore> {
     store: M,
     uri: String,
     bookie_id: BookieId,
@@ -94,13 +94,14 @@ fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     futures::executor::block_on(future)
 }
 
-impl Registrar<ZkMetadataStore> {
-    /// Connects to `config.metadata_service_uri` (ZooKeeper) and checks (or, for a new bookie,
+impl Registrar<AnyMetadataStore> {
+    /// Connects to `config.metadata_service_uri` (ZooKeeper, etcd when built with
+    /// `metadata/etcd`, or an embedded file) and checks (or, for a new bookie,
     /// writes) the cookies. Blocking.
     pub fn connect_and_check(config: &Config) -> Result<Self, RegistrationError> {
         let uri = config.metadata_service_uri.clone();
         let store =
-            block_on(ZkMetadataStore::connect(&uri, ZkOptions::default())).map_err(|error| {
+            block_on(AnyMetadataStore::connect(&uri, ZkOptions::default())).map_err(|error| {
                 RegistrationError::Metadata {
                     uri: uri.clone(),
                     error,
@@ -277,7 +278,7 @@ pub fn init_cluster(uri: &str) -> Result<String, RegistrationError> {
         uri: uri.to_owned(),
         error,
     };
-    let store = block_on(ZkMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
+    let store = block_on(AnyMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
     let instance_id = block_on(store.init_cluster()).map_err(metadata)?;
     Ok(instance_id.to_string())
 }
@@ -288,7 +289,7 @@ pub fn format_cluster(uri: &str) -> Result<String, RegistrationError> {
         uri: uri.to_owned(),
         error,
     };
-    let store = block_on(ZkMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
+    let store = block_on(AnyMetadataStore::connect(uri, ZkOptions::default())).map_err(metadata)?;
     let instance_id = block_on(store.format_cluster()).map_err(metadata)?;
     Ok(instance_id.to_string())
 }
