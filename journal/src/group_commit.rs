@@ -415,6 +415,11 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             return Ok(());
         }
         let (pays, now) = self.zero_fill_pays_off();
+        if now == self.state().zero_filled_at {
+            // No write finished since the last decision (writes in flight at peak): decide
+            // later, on evidence, rather than zero ahead of writes that may be large.
+            return Ok(());
+        }
         self.state_mut().zero_filled_at = now;
         let start = zeroed.max(reserved_end);
         let end = (reserved_end + ahead).min(allocated);
