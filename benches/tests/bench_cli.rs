@@ -267,8 +267,8 @@ fn bad_flags_fail_with_a_message_naming_the_flag() {
     let cases: [(&[&str], &str); 5] = [
         (&["writes", "--bookie", "localhost"], "--bookie"),
         (
-            &["writes", "--metadata-uri", "zk://127.0.0.1:2181/ledgers"],
-            "cluster mode needs the client crate",
+            &["reads", "--metadata-uri", "zk://127.0.0.1:2181/ledgers"],
+            "runs against one bookie",
         ),
         (
             &["writes", "--bookie", "127.0.0.1:1", "-E", "3"],

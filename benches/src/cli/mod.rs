@@ -34,7 +34,7 @@ pub enum Command {
     Disk(disk::DiskArgs),
     /// The journal alone (no network) against the group-commit ceiling at the same sync size.
     Journal(journal::JournalArgs),
-    /// Adds against one bookie (or, with the client crate, a cluster): throughput and latency
+    /// Adds against one bookie or a cluster (--metadata-uri): throughput and latency
     /// percentiles, open loop with coordinated-omission correction at --rate.
     Writes(writes::WritesArgs),
     /// Catch-up reads (write, then read back) or tailing reads (read each entry once its add is

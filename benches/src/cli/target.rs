@@ -1,13 +1,14 @@
 //! The flags choosing what a load runs against, and building that target.
 //!
 //! `--bookie host:port` is one bookie without metadata ([`BookieTarget`]). `--metadata-uri`
-//! with E/Qw/Qa selects cluster mode, which needs the client crate: when it lands, build its
-//! `AddTarget` (ledgers created through the client with these quorums) in [`connect`] where
-//! the `Unsupported` error is returned now; the load driver needs nothing else.
+//! with E/Qw/Qa selects cluster mode ([`ClusterTarget`]: ledgers created through the client
+//! library with these quorums over the registered bookies); `bench writes` runs on either,
+//! `bench reads` on one bookie.
 
 use std::sync::Arc;
 
 use crate::harness::bookie_target::{BookieTarget, BookieTargetConfig};
+use crate::harness::cluster_target::ClusterTarget;
 use crate::harness::connection::Protocol;
 use crate::harness::report::Quorums;
 use crate::harness::BenchError;
@@ -22,7 +23,8 @@ pub struct TargetArgs {
         required_unless_present = "metadata_uri"
     )]
     pub bookie: Option<String>,
-    /// A cluster's metadata service, e.g. zk://127.0.0.1:2181/ledgers (needs the client crate).
+    /// A cluster's metadata service, e.g. zk://127.0.0.1:2181/ledgers: ledgers are created
+    /// through the client library with -E/--qw/--qa.
     #[arg(long)]
     pub metadata_uri: Option<String>,
     /// Wire protocol to one bookie.
@@ -83,8 +85,8 @@ impl TargetArgs {
         self.quorums()?;
         if let Some(uri) = &self.metadata_uri {
             return Err(BenchError::Unsupported(format!(
-                "--metadata-uri {uri}: cluster mode needs the client crate, which is not in the workspace yet; \
-                 use --bookie host:port to measure one bookie"
+                "--metadata-uri {uri}: this subcommand runs against one bookie; \
+                 use --bookie host:port (bench writes takes --metadata-uri)"
             )));
         }
         let address = self.bookie.clone().ok_or(BenchError::BadFlag {
@@ -119,6 +121,19 @@ impl TargetArgs {
             first_ledger_id,
             connections: self.connections,
         })
+    }
+}
+
+/// The target `bench writes` drives: one bookie, or a cluster through the client library
+/// (inside a tokio runtime).
+pub async fn connect_adds(
+    args: &TargetArgs,
+) -> Result<Arc<dyn crate::harness::AddTarget>, BenchError> {
+    match &args.metadata_uri {
+        Some(uri) => Ok(Arc::new(
+            ClusterTarget::connect(uri, args.quorums()?, args.ledgers, args.protocol).await?,
+        )),
+        None => Ok(connect(args.bookie_config()?).await?),
     }
 }
 

@@ -1,15 +1,12 @@
-//! `bench writes`: adds against one bookie (or a cluster, once the client crate provides its
-//! target), closed loop or open loop at `--rate`, with the disk ceiling measured first.
-
-use std::sync::Arc;
+//! `bench writes`: adds against one bookie or a cluster (through the client library), closed loop or open loop at `--rate`, with the disk ceiling measured first.
 
 use super::disk::probe_before_load;
-use super::target::{connect, TargetArgs};
+use super::target::{connect_adds, TargetArgs};
 use super::{runtime, seconds, DiskProbeArgs, OutputArgs};
 use crate::harness::load::{run_adds, LoadConfig};
 use crate::harness::progress::Progress;
 use crate::harness::report::{Host, Measured, RunReport};
-use crate::harness::{AddTarget, BenchError};
+use crate::harness::BenchError;
 
 /// `bench writes` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,16 +60,14 @@ pub fn run(args: &WritesArgs) -> Result<(), BenchError> {
         });
     }
     let quorums = args.target.quorums()?;
-    let target_config = args.target.bookie_config()?;
-    let protocol = format!("{:?}", target_config.protocol).to_lowercase();
-    let ledgers = target_config.ledgers;
+    let protocol = format!("{:?}", args.target.protocol).to_lowercase();
+    let ledgers = args.target.ledgers;
     let runtime = runtime(args.threads)?;
-    let target = runtime.block_on(connect(target_config))?;
+    let target = runtime.block_on(connect_adds(&args.target))?;
     let load_before = Host::load_average();
     let disk = probe_before_load(&args.disk, args.output.quiet)?;
     let description = target.describe();
     let progress = Progress::new("writes", config.warmup + config.duration, args.output.quiet);
-    let target: Arc<dyn AddTarget> = target;
     let recorded = runtime.block_on(run_adds(target, &config, &progress))?;
     let measured = Measured::of(&recorded);
     let (latency, percentile_curve, timeline) = RunReport::latency_fields(&recorded);

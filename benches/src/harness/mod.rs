@@ -2,6 +2,7 @@
 //! disk probes, reports and plots. See `src/bin/bench.rs` for the commands.
 
 pub mod bookie_target;
+pub mod cluster_target;
 pub mod connection;
 pub mod disk;
 pub mod error;

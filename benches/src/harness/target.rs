@@ -6,10 +6,8 @@
 //! target (for a bookie: its ADD response with status OK; for a cluster: Qa bookies).
 //!
 //! Implementations: [`crate::harness::bookie_target::BookieTarget`] (one bookie, v2 or v3, no
-//! metadata). The cluster target (`--metadata-uri`) plugs in here: a type holding the client
-//! crate's `LedgerHandle`s, whose `add` calls `LedgerHandle::add_entry(payload)` round-robin over
-//! its ledgers and maps the entry id it returns to an [`EntryPosition`]; `bench writes` builds it
-//! in `cli/writes.rs` where it now refuses `--metadata-uri`.
+//! metadata) and [`crate::harness::cluster_target::ClusterTarget`] (a cluster through the client
+//! library, `--metadata-uri`, ledgers with the run's E/Qw/Qa).
 
 use std::future::Future;
 use std::pin::Pin;
