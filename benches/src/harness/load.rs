@@ -216,6 +216,24 @@ pub fn latency_histogram() -> Result<Histogram<u64>, BenchError> {
         .map_err(|error| BenchError::Other(format!("histogram: {error}")))
 }
 
+/// Waits until `due`. tokio's timer rounds every sleep up to the next millisecond, which at
+/// thousands of adds per second would send them in bursts and add up to 1 ms to every latency
+/// measured from the intended time; so the last 2 ms are slept by the OS (about 60 us precise)
+/// on this worker thread, handed over with `block_in_place` on a multi-thread runtime.
+async fn wait_until(due: Instant, now: Instant) {
+    const TOKIO_TIMER_SLACK: Duration = Duration::from_millis(2);
+    let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread;
+    let wait = due - now;
+    if !multi_thread {
+        tokio::time::sleep_until(due.into()).await;
+    } else if wait > TOKIO_TIMER_SLACK {
+        tokio::time::sleep_until((due - TOKIO_TIMER_SLACK).into()).await;
+    } else {
+        tokio::task::block_in_place(|| std::thread::sleep(wait));
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -302,23 +320,5 @@ mod tests {
         assert_eq!(recorded.measured_ops, 500);
         assert_eq!(recorded.histogram.len(), 500);
         assert!(recorded.measured_seconds < 60.0);
-    }
-}
-
-/// Waits until `due`. tokio's timer rounds every sleep up to the next millisecond, which at
-/// thousands of adds per second would send them in bursts and add up to 1 ms to every latency
-/// measured from the intended time; so the last 2 ms are slept by the OS (about 60 us precise)
-/// on this worker thread, handed over with `block_in_place` on a multi-thread runtime.
-async fn wait_until(due: Instant, now: Instant) {
-    const TOKIO_TIMER_SLACK: Duration = Duration::from_millis(2);
-    let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
-        == tokio::runtime::RuntimeFlavor::MultiThread;
-    let wait = due - now;
-    if !multi_thread {
-        tokio::time::sleep_until(due.into()).await;
-    } else if wait > TOKIO_TIMER_SLACK {
-        tokio::time::sleep_until((due - TOKIO_TIMER_SLACK).into()).await;
-    } else {
-        tokio::task::block_in_place(|| std::thread::sleep(wait));
     }
 }
