@@ -412,12 +412,12 @@ impl Writer {
 
     /// Writes the metadata with a segment `ensemble` starting at LAC + 1.
     async fn write_new_segment(&mut self, ensemble: &[BookieId]) -> Result<()> {
-        let first_entry_id = self.lac + 1;
-        for _ in 0..METADATA_CAS_ATTEMPTS_MAX {
-            if self.metadata.state != LedgerState::Open {
-                return Err(ClientError::Fenced(self.keys.ledger_id));
+        let (ledger_id, first_entry_id) = (self.keys.ledger_id, self.lac + 1);
+        self.update_metadata("changing the ensemble", |current| {
+            if current.state != LedgerState::Open {
+                return Err(ClientError::Fenced(ledger_id));
             }
-            let mut updated = self.metadata.clone();
+            let mut updated = current.clone();
             match updated.ensembles.last_mut() {
                 Some(last) if last.first_entry_id == first_entry_id => {
                     last.bookies = ensemble.to_vec();
@@ -427,6 +427,23 @@ impl Writer {
                     bookies: ensemble.to_vec(),
                 }),
             }
+            Ok(Some(updated))
+        })
+        .await
+    }
+
+    /// Compare-and-set loop: `change` maps the current metadata to the metadata to write
+    /// (`None`: nothing to write); after a concurrent change the metadata is re-read and
+    /// `change` asked again, at most `METADATA_CAS_ATTEMPTS_MAX` times.
+    async fn update_metadata(
+        &mut self,
+        doing: &str,
+        change: impl Fn(&LedgerMetadata) -> Result<Option<LedgerMetadata>>,
+    ) -> Result<()> {
+        for _ in 0..METADATA_CAS_ATTEMPTS_MAX {
+            let Some(updated) = change(&self.metadata)? else {
+                return Ok(());
+            };
             match self
                 .ctx
                 .store
@@ -442,7 +459,7 @@ impl Writer {
             }
         }
         Err(ClientError::Metadata(format!(
-            "ledger {}: metadata kept changing under the writer",
+            "ledger {}: the metadata kept changing while {doing}",
             self.keys.ledger_id
         )))
     }
@@ -490,30 +507,12 @@ impl Writer {
             // The recovering client closed (or is closing) the ledger; nothing to write.
             return Ok(());
         }
-        for _ in 0..METADATA_CAS_ATTEMPTS_MAX {
-            match self.metadata.state {
-                LedgerState::Closed if self.metadata.last_entry_id == self.lac => return Ok(()),
-                LedgerState::Open => {}
-                _ => return Err(ClientError::Fenced(self.keys.ledger_id)),
-            }
-            let updated = closed_metadata(&self.metadata, self.lac, self.lac_length);
-            match self
-                .ctx
-                .store
-                .write_ledger_metadata(self.keys.ledger_id, &updated, self.version)
-                .await
-            {
-                Ok(version) => {
-                    self.adopt(updated, version);
-                    return Ok(());
-                }
-                Err(error) if is_bad_version(&error) => self.reread_metadata().await?,
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(ClientError::Metadata(format!(
-            "ledger {}: metadata kept changing while closing",
-            self.keys.ledger_id
-        )))
+        let (ledger_id, lac, length) = (self.keys.ledger_id, self.lac, self.lac_length);
+        self.update_metadata("closing", |current| match current.state {
+            LedgerState::Closed if current.last_entry_id == lac => Ok(None),
+            LedgerState::Open => Ok(Some(closed_metadata(current, lac, length))),
+            _ => Err(ClientError::Fenced(ledger_id)),
+        })
+        .await
     }
 }
