@@ -33,37 +33,10 @@ fn tmp_is_tmpfs() -> bool {
     })
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts a one-core bookie in this process; it serves until the test process exits.
 fn start_bookie(root: &Path) -> u16 {
-    let (journal, ledgers) = (root.join("journal"), root.join("ledgers"));
-    std::fs::create_dir_all(&journal).unwrap();
-    std::fs::create_dir_all(&ledgers).unwrap();
-    let port = free_port();
-    let sets = vec![
-        format!("journal_dirs=[{:?}]", journal.display().to_string()),
-        format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
-        format!("bookie_port={port}"),
-        "listen_address=\"127.0.0.1\"".to_owned(),
-        "num_cores=1".to_owned(),
-        "pin_cores=false".to_owned(),
-        "io_memory_bytes=262144".to_owned(),
-        "ring_depth=32".to_owned(),
-        "http_server_enabled=false".to_owned(),
-        "write_cache_bytes_max=16777216".to_owned(),
-        "read_cache_bytes_max=4194304".to_owned(),
-        "journal_preallocate_step_bytes=1048576".to_owned(),
-        // A shared, nearly full build disk must not turn the bookie read-only mid-test.
-        "disk_usage_threshold=0.999".to_owned(),
-        "disk_usage_lwm_threshold=0.998".to_owned(),
-    ];
+    let port = client::test_support::free_port();
+    let sets = client::test_support::small_bookie_sets(root, port);
     let config = bookie::Config::load(None, &sets).unwrap();
     let running = bookie::runtime::start(config).unwrap();
     // The executors keep serving after the handle is forgotten; the process exit ends them.

@@ -53,12 +53,39 @@ pub fn scratch_dir() -> tempfile::TempDir {
         .unwrap()
 }
 
-fn free_port() -> u16 {
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `--set` overrides for a small one-core test bookie on 127.0.0.1:`port` with its journal and
+/// ledger directories under `root` (created here): small rings, caches and preallocation, and
+/// disk-usage thresholds that a shared, nearly full build disk does not trip (read-only mode
+/// has its own tests).
+pub fn small_bookie_sets(root: &std::path::Path, port: u16) -> Vec<String> {
+    let (journal, ledgers) = (root.join("journal"), root.join("ledgers"));
+    std::fs::create_dir_all(&journal).unwrap();
+    std::fs::create_dir_all(&ledgers).unwrap();
+    vec![
+        format!("journal_dirs=[{:?}]", journal.display().to_string()),
+        format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
+        format!("bookie_port={port}"),
+        "listen_address=\"127.0.0.1\"".to_owned(),
+        "num_cores=1".to_owned(),
+        "pin_cores=false".to_owned(),
+        "io_memory_bytes=262144".to_owned(),
+        "ring_depth=32".to_owned(),
+        "http_server_enabled=false".to_owned(),
+        "write_cache_bytes_max=16777216".to_owned(),
+        "read_cache_bytes_max=4194304".to_owned(),
+        "journal_preallocate_step_bytes=1048576".to_owned(),
+        "disk_usage_threshold=0.999".to_owned(),
+        "disk_usage_lwm_threshold=0.998".to_owned(),
+    ]
 }
 
 /// One bookie process.
@@ -73,28 +100,9 @@ pub struct BookieProcess {
 impl BookieProcess {
     fn start(metadata_uri: &str) -> Self {
         let dir = scratch_dir();
-        let (journal, ledgers) = (dir.path().join("journal"), dir.path().join("ledgers"));
-        std::fs::create_dir_all(&journal).unwrap();
-        std::fs::create_dir_all(&ledgers).unwrap();
         let port = free_port();
-        let args = vec![
-            format!("journal_dirs=[{:?}]", journal.display().to_string()),
-            format!("ledger_dirs=[{:?}]", ledgers.display().to_string()),
-            format!("bookie_port={port}"),
-            "listen_address=\"127.0.0.1\"".to_owned(),
-            "num_cores=1".to_owned(),
-            "pin_cores=false".to_owned(),
-            "io_memory_bytes=262144".to_owned(),
-            "ring_depth=32".to_owned(),
-            "http_server_enabled=false".to_owned(),
-            "write_cache_bytes_max=16777216".to_owned(),
-            "read_cache_bytes_max=4194304".to_owned(),
-            "journal_preallocate_step_bytes=1048576".to_owned(),
-            // Shared build machines run with full disks; read-only mode has its own tests.
-            "disk_usage_threshold=0.999".to_owned(),
-            "disk_usage_lwm_threshold=0.998".to_owned(),
-            format!("metadataServiceUri={metadata_uri:?}"),
-        ];
+        let mut args = small_bookie_sets(dir.path(), port);
+        args.push(format!("metadataServiceUri={metadata_uri:?}"));
         let mut bookie = Self {
             child: None,
             id: BookieId::parse(&format!("127.0.0.1:{port}")).unwrap(),
