@@ -36,36 +36,30 @@ pub async fn read_lac(
     ensemble: &[BookieId],
     fence: bool,
 ) -> Result<LacAnswer> {
+    let op = if fence {
+        BookieOp::Read {
+            ledger_id: keys.ledger_id,
+            entry_id: -1,
+            kind: ReadKind::Fence,
+            master_key: keys.master_key,
+        }
+    } else if ctx.pool.protocol() == Protocol::V3 {
+        BookieOp::ReadLac {
+            ledger_id: keys.ledger_id,
+        }
+    } else {
+        BookieOp::Read {
+            ledger_id: keys.ledger_id,
+            entry_id: -1,
+            kind: ReadKind::Normal,
+            master_key: keys.master_key,
+        }
+    };
     let (tx, mut rx) = mpsc::unbounded_channel();
     for (position, bookie) in ensemble.iter().enumerate() {
-        let op = if fence {
-            BookieOp::Read {
-                ledger_id: keys.ledger_id,
-                entry_id: -1,
-                kind: ReadKind::Fence,
-                master_key: keys.master_key,
-            }
-        } else if ctx.pool.protocol() == Protocol::V3 {
-            BookieOp::ReadLac {
-                ledger_id: keys.ledger_id,
-            }
-        } else {
-            BookieOp::Read {
-                ledger_id: keys.ledger_id,
-                entry_id: -1,
-                kind: ReadKind::Normal,
-                master_key: keys.master_key,
-            }
-        };
-        let tx = tx.clone();
-        ctx.pool.send(
-            bookie,
-            op,
-            ctx.config.read_timeout,
-            Box::new(move |result| {
-                let _ = tx.send((position, result));
-            }),
-        );
+        let timeout = ctx.config.read_timeout;
+        ctx.pool
+            .send_tagged(bookie, op.clone(), timeout, position, &tx);
     }
     drop(tx);
     let mut answered = vec![false; ensemble.len()];

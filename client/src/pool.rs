@@ -10,12 +10,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use metadata::{AnyMetadataStore, BookieId, MetadataStore};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config::Protocol;
 use crate::connection::{AddressFuture, ConnError, Connection, ReplyCallback};
 use crate::error::ClientError;
 use crate::wire::{BookieOp, BookieReply};
+
+/// Where [`BookiePool::send_tagged`] delivers outcomes: (tag, outcome).
+pub type TaggedReplies = mpsc::UnboundedSender<(usize, Result<BookieReply, ConnError>)>;
 
 /// Connections to bookies, shared by every ledger of one client.
 pub struct BookiePool {
@@ -100,6 +103,27 @@ impl BookiePool {
         callback: ReplyCallback,
     ) {
         self.connection(bookie).send(op, timeout, callback);
+    }
+
+    /// Sends `op` to `bookie`; its outcome arrives on `replies` tagged with `tag` (for requests
+    /// fanned out to several bookies and gathered on one channel).
+    pub fn send_tagged(
+        &self,
+        bookie: &BookieId,
+        op: BookieOp,
+        timeout: Duration,
+        tag: usize,
+        replies: &TaggedReplies,
+    ) {
+        let replies = replies.clone();
+        self.send(
+            bookie,
+            op,
+            timeout,
+            Box::new(move |result| {
+                let _ = replies.send((tag, result));
+            }),
+        );
     }
 
     /// Sends `op` to `bookie` and waits for the outcome.

@@ -144,22 +144,16 @@ pub async fn read_entry(
     missing_answers_min: usize,
 ) -> Result<ReadOutcome> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let op = BookieOp::Read {
+        ledger_id: keys.ledger_id,
+        entry_id,
+        kind,
+        master_key: keys.master_key,
+    };
+    let timeout = ctx.config.read_timeout;
     let send = |index: usize| {
-        let tx = tx.clone();
-        let op = BookieOp::Read {
-            ledger_id: keys.ledger_id,
-            entry_id,
-            kind,
-            master_key: keys.master_key,
-        };
-        ctx.pool.send(
-            &replicas[index],
-            op,
-            ctx.config.read_timeout,
-            Box::new(move |result| {
-                let _ = tx.send((index, result));
-            }),
-        );
+        ctx.pool
+            .send_tagged(&replicas[index], op.clone(), timeout, index, &tx);
     };
     let parallel = kind != ReadKind::Normal;
     let mut sent = if parallel { replicas.len() } else { 1 };

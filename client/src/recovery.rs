@@ -170,23 +170,17 @@ async fn write_back(
     let quorums = quorums_of(metadata)?;
     let replicas = replicas_of(metadata, &quorums, entry.entry_id)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let op = BookieOp::Add {
+        ledger_id: keys.ledger_id,
+        entry_id: entry.entry_id,
+        master_key: keys.master_key,
+        body: entry.body.clone(),
+        recovery: true,
+    };
     for (index, bookie) in replicas.iter().enumerate() {
-        let tx = tx.clone();
-        let op = BookieOp::Add {
-            ledger_id: keys.ledger_id,
-            entry_id: entry.entry_id,
-            master_key: keys.master_key,
-            body: entry.body.clone(),
-            recovery: true,
-        };
-        ctx.pool.send(
-            bookie,
-            op,
-            ctx.config.add_timeout,
-            Box::new(move |result| {
-                let _ = tx.send((index, result));
-            }),
-        );
+        let timeout = ctx.config.add_timeout;
+        ctx.pool
+            .send_tagged(bookie, op.clone(), timeout, index, &tx);
     }
     drop(tx);
     let mut acks = 0;

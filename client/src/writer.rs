@@ -6,7 +6,8 @@
 //! - An add completes only when Qa distinct members of its write set acknowledged it, and
 //!   completions are delivered strictly in entry-id order; the LAC is the last completed id.
 //! - An acknowledgement counts only if it comes from the bookie that holds that position in the
-//!   current ensemble; a late answer from a replaced bookie is ignored.
+//!   current ensemble (the position's epoch it was sent under is still current); a late answer
+//!   from a replaced bookie is ignored.
 //! - On a bookie failure the failed position is replaced, the metadata gets a new segment
 //!   starting at LAC + 1 (compare-and-set; refused unless the ledger is still OPEN), and every
 //!   pending add of that position is re-sent to the replacement, so no acknowledged add is lost
@@ -75,7 +76,8 @@ pub enum UserMsg {
 struct AddReply {
     entry_id: EntryId,
     position: usize,
-    bookie: BookieId,
+    /// The position's epoch when the add was sent (see `Writer::epochs`).
+    epoch: u64,
     result: std::result::Result<BookieReply, ConnError>,
 }
 
@@ -84,16 +86,14 @@ struct PendingAdd {
     body: Bytes,
     length: i64,
     write_set: Vec<usize>,
+    /// By ensemble position; only write-set positions are ever set.
     acked: Vec<bool>,
     done: Option<oneshot::Sender<Result<EntryId>>>,
 }
 
 impl PendingAdd {
     fn acks(&self) -> usize {
-        self.write_set
-            .iter()
-            .filter(|position| self.acked.get(**position).copied().unwrap_or(false))
-            .count()
+        self.acked.iter().filter(|acked| **acked).count()
     }
 }
 
@@ -110,6 +110,7 @@ pub fn spawn_writer(
         .last()
         .map(|segment| segment.bookies.clone())
         .ok_or_else(|| ClientError::InvalidArgument("ledger metadata has no ensemble".into()))?;
+    let epochs = vec![0; ensemble.len()];
     let shared = Arc::new(WriterShared {
         lac: AtomicI64::new(metadata.last_entry_id.max(-1)),
         metadata: Mutex::new(metadata.clone()),
@@ -124,6 +125,7 @@ pub fn spawn_writer(
         version,
         quorums,
         ensemble,
+        epochs,
         last_add_pushed: -1,
         length_pushed: 0,
         lac: -1,
@@ -149,6 +151,9 @@ struct Writer {
     version: Version,
     quorums: Quorums,
     ensemble: Vec<BookieId>,
+    /// Bumped for a position each time its bookie is replaced, so an answer from the replaced
+    /// bookie (sent under the old epoch) is recognised as stale without comparing ids.
+    epochs: Vec<u64>,
     last_add_pushed: EntryId,
     length_pushed: i64,
     lac: EntryId,
@@ -220,7 +225,7 @@ impl Writer {
             write_set,
             done: Some(done),
         };
-        for position in add.write_set.clone() {
+        for &position in &add.write_set {
             self.send_add(&add, position);
         }
         self.pending.push_back(add);
@@ -230,7 +235,8 @@ impl Writer {
         if self.degraded.contains(&position) {
             return;
         }
-        let Some(bookie) = self.ensemble.get(position).cloned() else {
+        let (Some(bookie), Some(&epoch)) = (self.ensemble.get(position), self.epochs.get(position))
+        else {
             return;
         };
         let op = BookieOp::Add {
@@ -242,16 +248,15 @@ impl Writer {
         };
         let reply_tx = self.reply_tx.clone();
         let entry_id = add.entry_id;
-        let to = bookie.clone();
         self.ctx.pool.send(
-            &bookie,
+            bookie,
             op,
             self.ctx.config.add_timeout,
             Box::new(move |result| {
                 let _ = reply_tx.send(AddReply {
                     entry_id,
                     position,
-                    bookie: to,
+                    epoch,
                     result,
                 });
             }),
@@ -259,7 +264,7 @@ impl Writer {
     }
 
     async fn on_reply(&mut self, reply: AddReply) {
-        if self.ensemble.get(reply.position) != Some(&reply.bookie)
+        if self.epochs.get(reply.position) != Some(&reply.epoch)
             || self.degraded.contains(&reply.position)
         {
             return; // from a bookie replaced or written without since
@@ -297,8 +302,11 @@ impl Writer {
                     Ok(answer) => format!("{:?}", answer.status()),
                     Err(error) => format!("{error:?}"),
                 };
-                tracing::info!(ledger = self.keys.ledger_id, bookie = %reply.bookie, entry = reply.entry_id, %reason, "add failed on a bookie; changing the ensemble");
-                self.change_ensemble(reply.position, reply.bookie).await;
+                let Some(bookie) = self.ensemble.get(reply.position).cloned() else {
+                    return;
+                };
+                tracing::info!(ledger = self.keys.ledger_id, %bookie, entry = reply.entry_id, %reason, "add failed on a bookie; changing the ensemble");
+                self.change_ensemble(reply.position, bookie).await;
                 self.maybe_close().await;
             }
         }
@@ -380,19 +388,18 @@ impl Writer {
         }
         tracing::info!(ledger = self.keys.ledger_id, %failed, %replacement, first_entry = self.lac + 1, "ensemble changed");
         self.ensemble = ensemble;
+        if let Some(epoch) = self.epochs.get_mut(position) {
+            *epoch += 1;
+        }
         self.degraded.remove(&position);
-        let mut resend = Vec::new();
+        // The replaced bookie's acks do not count for the new segment: clear them, re-send.
         for add in &mut self.pending {
-            if add.write_set.contains(&position) {
-                if let Some(acked) = add.acked.get_mut(position) {
-                    *acked = false;
-                }
-                resend.push(add.entry_id);
+            if let Some(acked) = add.acked.get_mut(position) {
+                *acked = false;
             }
         }
-        for entry_id in resend {
-            let index = usize::try_from(entry_id - self.lac - 1).unwrap_or(usize::MAX);
-            if let Some(add) = self.pending.get(index) {
+        for add in &self.pending {
+            if add.write_set.contains(&position) {
                 self.send_add(add, position);
             }
         }
