@@ -5,33 +5,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use client::test_support::scratch_dir;
+
 /// Longest any `bench` run may take before the test fails.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn scratch_dir() -> tempfile::TempDir {
-    let base = match std::env::var_os("BOOKIE_TEST_SCRATCH") {
-        Some(dir) => PathBuf::from(dir),
-        None if !tmp_is_tmpfs() => PathBuf::from("/tmp"),
-        None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
-    };
-    std::fs::create_dir_all(&base).unwrap();
-    tempfile::Builder::new()
-        .prefix("bench-cli-")
-        .tempdir_in(base)
-        .unwrap()
-}
-
-fn tmp_is_tmpfs() -> bool {
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    mounts.lines().any(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        fields.get(1) == Some(&"/tmp") && matches!(fields.get(2), Some(&"tmpfs") | Some(&"ramfs"))
-    })
-}
 
 /// Starts a one-core bookie in this process; it serves until the test process exits.
 fn start_bookie(root: &Path) -> u16 {
