@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use crate::harness::bookie_target::{BookieTarget, BookieTargetConfig};
 use crate::harness::cluster_target::ClusterTarget;
-use crate::harness::connection::Protocol;
 use crate::harness::report::Quorums;
+use crate::harness::target::Protocol;
 use crate::harness::BenchError;
 
 /// What to drive.

@@ -1,24 +1,31 @@
 //! [`BookieTarget`]: adds and reads against one bookie, without metadata (the bookie accepts
-//! any ledger id with a master key).
+//! any ledger id with a master key), over the client library's connections
+//! ([`client::pool::BookiePool`]) and request encoding ([`client::wire`]).
 //!
 //! Adds go round-robin over `ledgers` ledgers with consecutive entry ids per ledger, each body
 //! built with a CRC32C digest as a BookKeeper client would (the digest is computed here, so
 //! the client's CPU cost is part of the measurement). Ledger `i` uses connection
-//! `i % connections`, so each ledger's adds leave in entry order on one socket.
+//! `i % connections` (one pool per connection), so each ledger's adds leave in entry order on
+//! one socket.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use proto::{make_entry_body, v2, v3, DigestType, EntryHeader, MacKey, StatusCode};
-use types::MasterKey;
+use bytes::Bytes;
+use client::digest::LedgerKeys;
+use client::pool::BookiePool;
+use client::wire::{BookieOp, BookieReply, ReadKind};
+use client::ClientError;
+use metadata::BookieId;
+use proto::{DigestType, StatusCode};
 
-use super::connection::{Connection, Key, Protocol, Reply};
 use super::error::BenchError;
-use super::target::{AddTarget, BoxFuture, EntryPosition, ReadTarget};
+use super::target::{AddTarget, BoxFuture, EntryPosition, Protocol, ReadTarget};
 
 /// The password of every benchmark ledger.
 const PASSWORD: &[u8] = b"bench";
+/// How long one request may wait for its answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where and how to write.
 #[derive(Debug, Clone)]
@@ -36,22 +43,21 @@ pub struct BookieTargetConfig {
 }
 
 struct Ledger {
-    id: i64,
+    keys: LedgerKeys,
     next_entry_id: AtomicI64,
 }
 
 /// One bookie as an [`AddTarget`] and [`ReadTarget`].
 pub struct BookieTarget {
     config: BookieTargetConfig,
-    connections: Vec<Arc<Connection>>,
+    bookie: BookieId,
+    pools: Vec<BookiePool>,
     ledgers: Vec<Ledger>,
     next_add: AtomicU64,
-    master_key: MasterKey,
-    mac_key: MacKey,
 }
 
 impl BookieTarget {
-    /// Opens the connections.
+    /// Checks the bookie is listening and sets up the connections.
     pub async fn connect(config: BookieTargetConfig) -> Result<Self, BenchError> {
         if config.ledgers == 0 {
             return Err(BenchError::BadFlag {
@@ -65,113 +71,86 @@ impl BookieTarget {
                 message: "must be at least 1".to_owned(),
             });
         }
-        let mut connections = Vec::with_capacity(config.connections);
-        for _ in 0..config.connections {
-            connections.push(Connection::connect(&config.address, config.protocol).await?);
-        }
+        let bookie = BookieId::parse(&config.address).map_err(|error| BenchError::BadFlag {
+            flag: "bookie",
+            message: error.to_string(),
+        })?;
+        // The pools connect lazily; fail here, with the address, if nothing listens there.
+        tokio::net::TcpStream::connect(&config.address)
+            .await
+            .map_err(|error| BenchError::Connect {
+                address: config.address.clone(),
+                message: error.to_string(),
+            })?;
+        let protocol = match config.protocol {
+            Protocol::V2 => client::Protocol::V2,
+            Protocol::V3 => client::Protocol::V3,
+        };
+        let pools = (0..config.connections)
+            .map(|_| {
+                BookiePool::new(
+                    protocol,
+                    Duration::from_secs(10),
+                    proto::FRAME_BYTES_MAX_DEFAULT,
+                    None,
+                )
+            })
+            .collect();
         let ledgers = (0..config.ledgers as i64)
             .map(|index| Ledger {
-                id: config.first_ledger_id + index,
+                keys: LedgerKeys::new(config.first_ledger_id + index, DigestType::Crc32c, PASSWORD),
                 next_entry_id: AtomicI64::new(0),
             })
             .collect();
         Ok(Self {
             config,
-            connections,
+            bookie,
+            pools,
             ledgers,
             next_add: AtomicU64::new(0),
-            master_key: proto::master_key(PASSWORD),
-            mac_key: MacKey::from_password(PASSWORD),
         })
     }
 
-    fn connection_of(&self, ledger_index: usize) -> &Arc<Connection> {
-        // `connections` is never empty (checked in `connect`).
-        &self.connections[ledger_index % self.connections.len()]
+    fn pool_of(&self, ledger_index: usize) -> &BookiePool {
+        // `pools` is never empty (checked in `connect`).
+        &self.pools[ledger_index % self.pools.len()]
     }
 
     fn ledger_index(&self, ledger_id: i64) -> usize {
         (ledger_id - self.config.first_ledger_id).rem_euclid(self.ledgers.len() as i64) as usize
     }
 
-    fn encode_add(
+    /// Sends `op` on the connection of ledger `ledger_index` and maps the answer.
+    fn call<T: Send + 'static>(
         &self,
-        connection: &Connection,
-        position: EntryPosition,
-        body: Bytes,
-    ) -> Result<(Key, Bytes), BenchError> {
-        let mut out = BytesMut::new();
-        let key = match connection.protocol() {
-            Protocol::V2 => {
-                let request = v2::AddRequest::new(2, v2::Flags::NONE, self.master_key, body)
-                    .map_err(|error| BenchError::Protocol(error.to_string()))?;
-                v2::Request::Add(request)
-                    .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
-                    .map_err(|error| frame_too_big(&error))?;
-                Key::V2Add(position.ledger_id, position.entry_id)
+        ledger_index: usize,
+        op: BookieOp,
+        answer: impl FnOnce(BookieReply) -> Result<T, BenchError> + Send + 'static,
+    ) -> BoxFuture<Result<T, BenchError>> {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        self.pool_of(ledger_index).send(
+            &self.bookie,
+            op,
+            REQUEST_TIMEOUT,
+            Box::new(move |result| {
+                let _ = done.send(result);
+            }),
+        );
+        let (address, bookie) = (self.config.address.clone(), self.bookie.clone());
+        Box::pin(async move {
+            let result = outcome.await.map_err(|_| BenchError::ConnectionLost {
+                address: address.clone(),
+                message: "the connection task ended".to_owned(),
+            })?;
+            match result.map_err(|error| client::pool::conn_error(&bookie, error)) {
+                Ok(reply) => answer(reply),
+                Err(ClientError::Timeout { .. }) => Err(BenchError::Timeout(1, REQUEST_TIMEOUT)),
+                Err(error) => Err(BenchError::ConnectionLost {
+                    address,
+                    message: error.to_string(),
+                }),
             }
-            Protocol::V3 => {
-                let txn_id = connection.next_txn_id();
-                let body = v3::RequestBody::Add(v3::AddRequest {
-                    ledger_id: position.ledger_id,
-                    entry_id: position.entry_id,
-                    master_key: Bytes::copy_from_slice(&self.master_key),
-                    body,
-                    write_flags: None,
-                    flag: None,
-                });
-                v3::Request::new(txn_id, body)
-                    .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
-                    .map_err(|error| frame_too_big(&error))?;
-                Key::V3(txn_id)
-            }
-        };
-        Ok((key, out.freeze()))
-    }
-
-    fn encode_read(
-        &self,
-        connection: &Connection,
-        position: EntryPosition,
-    ) -> Result<(Key, Bytes), BenchError> {
-        let mut out = BytesMut::new();
-        let key = match connection.protocol() {
-            Protocol::V2 => {
-                v2::Request::Read(v2::ReadRequest {
-                    version: 2,
-                    flags: v2::Flags::NONE,
-                    ledger_id: position.ledger_id,
-                    entry_id: position.entry_id,
-                    master_key: None,
-                })
-                .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
-                .map_err(|error| frame_too_big(&error))?;
-                Key::V2Read(position.ledger_id, position.entry_id)
-            }
-            Protocol::V3 => {
-                let txn_id = connection.next_txn_id();
-                let body = v3::RequestBody::Read(v3::ReadRequest {
-                    ledger_id: position.ledger_id,
-                    entry_id: position.entry_id,
-                    master_key: None,
-                    previous_lac: None,
-                    timeout_ms: None,
-                    flag: None,
-                });
-                v3::Request::new(txn_id, body)
-                    .encode_frame(proto::FRAME_BYTES_MAX_DEFAULT, &mut out)
-                    .map_err(|error| frame_too_big(&error))?;
-                Key::V3(txn_id)
-            }
-        };
-        Ok((key, out.freeze()))
-    }
-}
-
-fn frame_too_big(error: &proto::FrameError) -> BenchError {
-    BenchError::BadFlag {
-        flag: "entry-bytes",
-        message: format!("{error}; use a smaller entry"),
+        })
     }
 }
 
@@ -190,31 +169,22 @@ impl AddTarget for BookieTarget {
         let ledger = &self.ledgers[ledger_index];
         let entry_id = ledger.next_entry_id.fetch_add(1, Ordering::Relaxed);
         let position = EntryPosition {
-            ledger_id: ledger.id,
+            ledger_id: ledger.keys.ledger_id,
             entry_id,
         };
-        let header = EntryHeader {
-            ledger_id: ledger.id,
+        let length = (entry_id + 1) * payload.len() as i64;
+        let op = BookieOp::Add {
+            ledger_id: position.ledger_id,
             entry_id,
-            last_add_confirmed: entry_id - 1,
-            length: (entry_id + 1) * payload.len() as i64,
+            master_key: ledger.keys.master_key,
+            body: ledger
+                .keys
+                .entry_body(entry_id, entry_id - 1, length, &payload),
+            recovery: false,
         };
-        let body = Bytes::from(make_entry_body(
-            DigestType::Crc32c,
-            &self.mac_key,
-            &header,
-            &payload,
-        ));
-        let connection = self.connection_of(ledger_index);
-        let answer = match self.encode_add(connection, position, body) {
-            Ok((key, frame)) => connection.call(key, frame),
-            Err(error) => return Box::pin(async move { Err(error) }),
-        };
-        Box::pin(async move {
-            match answer.await? {
-                Reply::Add(StatusCode::Ok) => Ok(position),
-                reply => Err(status_error("ADD", reply.status())),
-            }
+        self.call(ledger_index, op, move |reply| match reply.status() {
+            StatusCode::Ok => Ok(position),
+            status => Err(status_error("ADD", status)),
         })
     }
 
@@ -225,23 +195,29 @@ impl AddTarget for BookieTarget {
             self.config.protocol,
             self.config.ledgers,
             self.config.first_ledger_id,
-            self.connections.len()
+            self.pools.len()
         )
     }
 }
 
 impl ReadTarget for BookieTarget {
     fn read(&self, position: EntryPosition) -> BoxFuture<Result<Bytes, BenchError>> {
-        let connection = self.connection_of(self.ledger_index(position.ledger_id));
-        let answer = match self.encode_read(connection, position) {
-            Ok((key, frame)) => connection.call(key, frame),
-            Err(error) => return Box::pin(async move { Err(error) }),
+        let op = BookieOp::Read {
+            ledger_id: position.ledger_id,
+            entry_id: position.entry_id,
+            kind: ReadKind::Normal,
+            master_key: [0; 20],
         };
-        Box::pin(async move {
-            match answer.await? {
-                Reply::Read(StatusCode::Ok, body) => Ok(body),
-                reply => Err(status_error("READ", reply.status())),
-            }
-        })
+        self.call(
+            self.ledger_index(position.ledger_id),
+            op,
+            |reply| match reply {
+                BookieReply::Read {
+                    status: StatusCode::Ok,
+                    body: Some(body),
+                } => Ok(body),
+                other => Err(status_error("READ", other.status())),
+            },
+        )
     }
 }

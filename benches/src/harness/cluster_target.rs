@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use client::{BookKeeper, ClientConfig, CreateOptions, DigestType, LedgerHandle};
 
-use super::connection::Protocol;
 use super::error::BenchError;
 use super::report::Quorums;
+use super::target::Protocol;
 use super::target::{AddTarget, BoxFuture, EntryPosition, ReadTarget};
 
 /// The password of every benchmark ledger.

@@ -3,7 +3,6 @@
 
 pub mod bookie_target;
 pub mod cluster_target;
-pub mod connection;
 pub mod disk;
 pub mod error;
 pub mod fio;
@@ -15,4 +14,4 @@ pub mod stats;
 pub mod target;
 
 pub use error::BenchError;
-pub use target::{AddTarget, BoxFuture, EntryPosition, ReadTarget};
+pub use target::{AddTarget, BoxFuture, EntryPosition, Protocol, ReadTarget};

@@ -19,6 +19,16 @@ use super::error::BenchError;
 /// A boxed, sendable future: what the traits return so they stay object safe.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// The wire protocol to a bookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// The binary protocol (BookKeeper's default for adds and reads).
+    V2,
+    /// The protobuf protocol.
+    V3,
+}
+
 /// Where an acknowledged entry lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EntryPosition {
