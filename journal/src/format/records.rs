@@ -124,46 +124,11 @@ impl Record {
 
     /// Appends this record's frame, for the file `journal_id`, to `out`.
     pub fn encode(&self, journal_id: u64, out: &mut Vec<u8>) {
-        match self {
-            Record::Entry {
-                ledger_id,
-                entry_id,
-                body,
-            } => encode_frame(
-                journal_id,
-                Kind::Entry as u8,
-                &[&ledger_id.to_le_bytes(), &entry_id.to_le_bytes(), body],
-                out,
-            ),
-            Record::LedgerKey {
-                ledger_id,
-                master_key,
-            } => encode_frame(
-                journal_id,
-                Kind::LedgerKey as u8,
-                &[&ledger_id.to_le_bytes(), master_key],
-                out,
-            ),
-            Record::Fence { ledger_id } => encode_frame(
-                journal_id,
-                Kind::Fence as u8,
-                &[&ledger_id.to_le_bytes()],
-                out,
-            ),
-            Record::ExplicitLac {
-                ledger_id,
-                lac_blob,
-            } => encode_frame(
-                journal_id,
-                Kind::ExplicitLac as u8,
-                &[&ledger_id.to_le_bytes(), lac_blob],
-                out,
-            ),
-        }
+        let start = out.len();
+        out.resize(start + self.frame_bytes(), 0);
+        self.encode_into(journal_id, &mut out[start..]);
     }
-}
 
-impl Record {
     /// Writes this record's frame, for the file `journal_id`, at the start of `out`; returns its
     /// bytes ([`Record::frame_bytes`]).
     ///
