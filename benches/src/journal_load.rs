@@ -75,18 +75,32 @@ impl JournalResult {
 }
 
 /// Overrides of [`bench_config`] for A/B runs (`journal_bench --writes-in-flight`,
-/// `--batch-bytes-max`); set once before the first case.
-pub static CONFIG_OVERRIDE: std::sync::OnceLock<(Option<usize>, Option<usize>)> =
-    std::sync::OnceLock::new();
+/// `--batch-bytes-max`, `--dsync-batch-bytes-max`); set once before the first case.
+pub static CONFIG_OVERRIDE: std::sync::OnceLock<ConfigOverride> = std::sync::OnceLock::new();
+
+/// The journal settings an A/B run may override (`None`: the bench's default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConfigOverride {
+    /// `JournalConfig::writes_in_flight_max`.
+    pub writes_in_flight_max: Option<usize>,
+    /// `JournalConfig::batch_bytes_max`.
+    pub batch_bytes_max: Option<usize>,
+    /// `JournalConfig::dsync_batch_bytes_max`.
+    pub dsync_batch_bytes_max: Option<usize>,
+}
 
 /// The journal configuration the benchmark runs (and the bookie's default shape).
 pub fn bench_config() -> JournalConfig {
-    let (writes_in_flight_max, batch_bytes_max) =
-        CONFIG_OVERRIDE.get().copied().unwrap_or_default();
+    let overrides = CONFIG_OVERRIDE.get().copied().unwrap_or_default();
     let defaults = JournalConfig::default();
     JournalConfig {
-        batch_bytes_max: batch_bytes_max.unwrap_or(4 << 20),
-        writes_in_flight_max: writes_in_flight_max.unwrap_or(defaults.writes_in_flight_max),
+        batch_bytes_max: overrides.batch_bytes_max.unwrap_or(4 << 20),
+        writes_in_flight_max: overrides
+            .writes_in_flight_max
+            .unwrap_or(defaults.writes_in_flight_max),
+        dsync_batch_bytes_max: overrides
+            .dsync_batch_bytes_max
+            .unwrap_or(defaults.dsync_batch_bytes_max),
         preallocate_step_bytes: 64 << 20,
         file_bytes_max: 1 << 30,
         queued_records_max: 200_000,

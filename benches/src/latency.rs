@@ -169,6 +169,43 @@ pub fn glommio_dma(dir: &Path, ops: usize) -> Result<Latency, String> {
     })
 }
 
+/// glommio `DmaFile` durable writes (`write_buffer_durable_at`: an `O_DSYNC` descriptor, one
+/// io_uring write per durable write, no `fdatasync`).
+pub fn glommio_dma_dsync(dir: &Path, ops: usize) -> Result<Latency, String> {
+    let path = dir.to_path_buf();
+    run_on_glommio(move || async move {
+        let dma = disk::dma::DmaDir::open(&path).map_err(|error| error.to_string())?;
+        let _ = std::fs::remove_file(path.join("lat-glommio-dsync.dat"));
+        let file = dma
+            .create_file("lat-glommio-dsync.dat")
+            .await
+            .map_err(|error| error.to_string())?;
+        file.allocate(0, (ops * WRITE_BYTES) as u64)
+            .await
+            .map_err(|error| error.to_string())?;
+        file.sync().await.map_err(|error| error.to_string())?;
+        let mut buffer = file
+            .alloc_write_buffer(WRITE_BYTES)
+            .map_err(|error| error.to_string())?;
+        buffer.as_mut_slice().fill(4);
+        let mut histogram = histogram()?;
+        let started = Instant::now();
+        for index in 0..ops {
+            let begin = Instant::now();
+            let (result, returned) = file
+                .write_buffer_durable_at((index * WRITE_BYTES) as u64, buffer)
+                .await;
+            result.map_err(|error| error.to_string())?;
+            buffer = returned;
+            histogram
+                .record(begin.elapsed().as_micros() as u64)
+                .map_err(|error| error.to_string())?;
+        }
+        let _ = std::fs::remove_file(path.join("lat-glommio-dsync.dat"));
+        summarize(&histogram, started.elapsed().as_secs_f64()).pipe_ok()
+    })
+}
+
 /// The journal on its thread engine: one outstanding append whose batch is 4096 bytes.
 pub fn journal_thread(dir: &Path, ops: usize) -> Result<Latency, String> {
     let owned = dir.to_path_buf();

@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 pub mod checkpoint;
+pub mod checkpoint_nudge;
 pub mod config;
 pub mod mark;
 pub mod registration;

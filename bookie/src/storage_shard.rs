@@ -24,6 +24,7 @@ use ledger_store::{LedgerState, LedgerStore, StoreConfig, StoreError};
 use types::{EntryId, JournalPos, LedgerId, MasterKey};
 
 use crate::checkpoint::{run_checkpoint, CheckpointError, CheckpointReport};
+use crate::checkpoint_nudge::CheckpointNudge;
 use crate::mark::{mark_file_name, read_mark, MarkError};
 
 /// Configuration of one shard.
@@ -100,6 +101,8 @@ pub struct StorageShard<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> {
     /// Ledgers whose key record was appended to the journal by this process.
     keys_journaled: RefCell<HashSet<LedgerId>>,
     checkpoint_lock: async_lock::Mutex<()>,
+    /// Set when the write cache fills up, for the periodic checkpoint task.
+    checkpoint_nudge: CheckpointNudge,
 }
 
 impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
@@ -132,6 +135,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             mark_name,
             keys_journaled: RefCell::new(HashSet::new()),
             checkpoint_lock: async_lock::Mutex::new(()),
+            checkpoint_nudge: CheckpointNudge::default(),
         };
         // Everything replayed is now in the ledger store; this checkpoint moves the mark to the
         // start of the fresh journal file and deletes the replayed files.
@@ -183,6 +187,13 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
                     .map_err(WriteError::Store)?;
             }
             Err(error) => return Err(WriteError::Store(error)),
+        }
+        let (active_bytes, _) = self.store.write_cache_bytes();
+        if CheckpointNudge::is_due(
+            active_bytes,
+            self.store.config().write_cache_half_bytes_max(),
+        ) {
+            self.checkpoint_nudge.nudge();
         }
         // Applied to the store above and journaled below with no `.await` in between (checkpoint
         // rule). The key record, when needed, is queued first, so it precedes the entry.
@@ -279,6 +290,12 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     /// The journal (positions and statistics).
     pub fn journal(&self) -> &Journal<JD, S> {
         &self.journal
+    }
+
+    /// Completes when the write cache asked for a checkpoint before the periodic one is due (see
+    /// [`crate::checkpoint_nudge`]); the periodic task waits on it next to its timer.
+    pub async fn checkpoint_wanted(&self) {
+        self.checkpoint_nudge.wanted().await;
     }
 
     /// Runs one checkpoint (see [`crate::checkpoint`]); concurrent calls are serialised.

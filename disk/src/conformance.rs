@@ -134,6 +134,40 @@ pub(crate) async fn synced_data_reads_back_after_reopen<D: DurableDir>(dir: &D) 
     assert_eq!(reopened.read_at(0, data.len()).await.expect("read"), data);
 }
 
+/// `write_buffer_durable_at` writes exactly the buffer's length, hands the buffer back, and the
+/// bytes read back through the same handle and after a reopen, with no `sync`; twice, so that a
+/// second descriptor opened on first use is reused.
+pub(crate) async fn durable_writes_read_back_after_reopen<D: DurableDir>(dir: &D) {
+    let file = dir.create_file("durable").await.expect("create");
+    dir.sync_dir().await.expect("sync_dir");
+    let alignment_bytes = file.alignment_bytes();
+    let mut expected = Vec::new();
+    for round in 0..2u8 {
+        let mut buffer = file
+            .alloc_write_buffer(alignment_bytes * 2)
+            .expect("buffer");
+        let data = pattern(alignment_bytes * 2, 9 + round);
+        buffer.as_mut_slice().copy_from_slice(&data);
+        let offset_bytes = expected.len() as u64;
+        let (result, returned) = file.write_buffer_durable_at(offset_bytes, buffer).await;
+        result.expect("durable write");
+        assert!(
+            returned.capacity_bytes() >= data.len(),
+            "the buffer comes back"
+        );
+        expected.extend_from_slice(&data);
+    }
+    assert_eq!(
+        file.read_at(0, expected.len()).await.expect("read"),
+        expected
+    );
+    let reopened = dir.open_file("durable").await.expect("open");
+    assert_eq!(
+        reopened.read_at(0, expected.len()).await.expect("reread"),
+        expected
+    );
+}
+
 /// `allocate` grows the file with zeros, keeps existing data and never shrinks.
 pub(crate) async fn allocate_grows_with_zeros<D: DurableDir>(dir: &D) {
     let file = dir.create_file("allocated").await.expect("create");

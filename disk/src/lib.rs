@@ -21,6 +21,8 @@
 //! - A completed `write_at` is *written*, not *durable*: after a crash it may be absent, or
 //!   (torn) only partly present at sector granularity.
 //! - A completed `sync` makes every write that completed before `sync` was called durable.
+//! - A completed `write_buffer_durable_at` is durable itself (data and size), and promises
+//!   nothing about other writes.
 //! - A failed `sync` says nothing about which writes are durable: callers must treat the file as
 //!   poisoned (see the journal's durability contract).
 //! - File creations, removals and renames are durable only after [`DurableDir::sync_dir`].
@@ -78,6 +80,24 @@ pub trait DurableFile {
     ) -> (Result<(), DiskError>, WriteBuffer) {
         let result = self.write_at(offset_bytes, buffer.as_slice()).await;
         (result, buffer)
+    }
+
+    /// Writes like [`DurableFile::write_buffer_at`] and completes only once these bytes (and
+    /// what is needed to read them back, such as the file size) are durable, as if a `sync` had
+    /// followed. Says nothing about other writes. A file that can makes this one device
+    /// operation (`O_DSYNC`: the write carries its own flush, with no separate `fdatasync`); the
+    /// default writes, then syncs. A failure means the same as a failed `sync`: the caller must
+    /// treat the file as poisoned.
+    async fn write_buffer_durable_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
+        let (result, buffer) = self.write_buffer_at(offset_bytes, buffer).await;
+        match result {
+            Ok(()) => (self.sync().await, buffer),
+            Err(error) => (Err(error), buffer),
+        }
     }
 
     /// Reads up to `len_bytes` starting at `offset_bytes` (any alignment). Returns fewer bytes
@@ -146,6 +166,14 @@ impl<F: DurableFile> DurableFile for std::rc::Rc<F> {
         buffer: WriteBuffer,
     ) -> (Result<(), DiskError>, WriteBuffer) {
         (**self).write_buffer_at(offset_bytes, buffer).await
+    }
+
+    async fn write_buffer_durable_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
+        (**self).write_buffer_durable_at(offset_bytes, buffer).await
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {

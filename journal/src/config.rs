@@ -26,6 +26,13 @@ pub struct JournalConfig {
     /// earlier ones are still in flight, so the device never idles while a batch is encoded.
     /// Writes are published (and synced) in file order. Default 2.
     pub writes_in_flight_max: usize,
+    /// A batch of at most this many bytes, started while every earlier write is durable and
+    /// none is in flight, is written durable by itself (`DurableFile::write_buffer_durable_at`:
+    /// `O_DSYNC` on `DmaFile`, one device operation) instead of a write and then an
+    /// `fdatasync`. That is the light-load case (less CPU and latency per add); under load,
+    /// writes overlap and one `fdatasync` covers several of them (more throughput). 0 never
+    /// writes durable. Default 128 KiB (measurements: ARCHITECTURE.md, "Journal I/O engine").
+    pub dsync_batch_bytes_max: usize,
     /// A file rolls over when the next batch would end beyond this size, in bytes.
     /// Default 1 GiB.
     pub file_bytes_max: u64,
@@ -47,6 +54,7 @@ impl Default for JournalConfig {
             group_wait_max_us: 0,
             batch_bytes_max: 1 << 20,
             writes_in_flight_max: 2,
+            dsync_batch_bytes_max: 128 << 10,
             file_bytes_max: 1 << 30,
             preallocate_step_bytes: 16 << 20,
             queued_bytes_max: 64 << 20,

@@ -4,14 +4,18 @@
 //! The write loop takes queued records (up to `batch_bytes_max`), encodes one batch (a batch
 //! mark, the records, padding to the alignment), writes it at the next aligned offset and
 //! publishes `written_pos`. The sync loop fsyncs whatever is written and not yet durable,
-//! publishes `durable_pos` and completes the appends it covers. Up to `writes_in_flight_max`
-//! writes and one fsync are on the device at once (with an asynchronous file), and each batch
+//! publishes `durable_pos` and completes the appends it covers. A small batch started while
+//! nothing is in flight or unsynced (`dsync_batch_bytes_max`, the light-load case) is written
+//! durable by itself instead, so publishing it publishes `durable_pos` too. Up to `writes_in_flight_max` writes and one fsync are on the device at once (with an asynchronous file), and each batch
 //! is encoded straight into the file's write buffer (`DurableFile::alloc_write_buffer`) while
 //! earlier writes are in flight.
 //!
 //! Invariants:
 //! - Writes may complete in any order but are published in file order: `written_pos` covers a
 //!   byte only when every write before it completed too.
+//! - A durable write is started only when `durable_pos == written_pos` and no write is in
+//!   flight, so when it is published every byte before it is durable and `durable_pos` may
+//!   move to its end; `durable_pos` never moves backwards.
 //! - A batch is written at an offset that no earlier write touched: batches end on an alignment
 //!   boundary and the next one starts there, so synced bytes are never rewritten (a rewrite of
 //!   a synced block could tear acknowledged data).
@@ -103,7 +107,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             };
             let started = match (prepared, finished) {
                 (Ok(prepared), Ok(())) => {
-                    self.start_write(prepared, std::mem::take(&mut batch)).await
+                    let durable = self.writes_durable(&prepared, in_flight.is_empty());
+                    self.start_write(prepared, std::mem::take(&mut batch), durable)
+                        .await
                 }
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
@@ -214,12 +220,21 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         Ok(buffer)
     }
 
+    /// Whether `prepared` goes out as a durable write (see the module invariants).
+    fn writes_durable(&self, prepared: &Prepared<D::File>, nothing_in_flight: bool) -> bool {
+        let state = self.state();
+        nothing_in_flight
+            && prepared.layout.batch_bytes <= self.config.dsync_batch_bytes_max
+            && state.durable_pos == state.written_pos
+    }
+
     /// Starts the write of a prepared batch (polling it once, so it is on its way) and returns
-    /// it in flight.
+    /// it in flight; `durable` makes it a durable write.
     async fn start_write(
         &self,
         prepared: Prepared<D::File>,
         batch: Vec<Queued>,
+        durable: bool,
     ) -> Result<
         InFlight<impl std::future::Future<Output = (Result<(), disk::DiskError>, WriteBuffer)>>,
         JournalError,
@@ -231,7 +246,13 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             layout,
             buffer,
         } = prepared;
-        let mut future = Box::pin(async move { file.write_buffer_at(offset, buffer).await });
+        let mut future = Box::pin(async move {
+            if durable {
+                file.write_buffer_durable_at(offset, buffer).await
+            } else {
+                file.write_buffer_at(offset, buffer).await
+            }
+        });
         let done = future::poll_once(&mut future).await;
         Ok(InFlight {
             future,
@@ -240,6 +261,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             journal_id,
             batch_end: offset + layout.batch_bytes as u64,
             layout,
+            durable,
         })
     }
 
@@ -281,7 +303,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     }
 
     /// Waits for the oldest write in flight, if any, and publishes it: `written_pos` advances
-    /// and its records wait for the next sync. Returns its buffer to `spares`.
+    /// and its records wait for the next sync (a durable write was durable itself:
+    /// `durable_pos` advances too and its records are acknowledged now, every earlier write
+    /// being durable already). Returns its buffer to `spares`.
     async fn finish_oldest<Fut>(
         &self,
         in_flight: &mut VecDeque<InFlight<Fut>>,
@@ -298,7 +322,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             None => flight.future.as_mut().await,
         };
         spares.push(buffer);
-        if let Err(error) = result.map_err(disk_error) {
+        if let Err(error) = result.map_err(write_error) {
             self.poison(&error);
             fail_batch(Some(flight.batch), &error);
             return Err(error);
@@ -318,10 +342,14 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                 .unsynced
                 .push_back((JournalPos::new(journal_id, end), queued.waiter));
         }
-        state.written_pos = JournalPos::new(journal_id, flight.batch_end);
+        let written_pos = JournalPos::new(journal_id, flight.batch_end);
+        state.written_pos = written_pos;
         state.stats.batches += 1;
         state.stats.bytes_written += flight.layout.batch_bytes as u64;
-        if let Some(waker) = state.syncer_waker.take() {
+        if flight.durable {
+            drop(state);
+            self.publish_durable(written_pos);
+        } else if let Some(waker) = state.syncer_waker.take() {
             waker.wake();
         }
         Ok(())
@@ -535,7 +563,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             if state.poisoned.is_some() {
                 return;
             }
-            state.durable_pos = target;
+            state.durable_pos = state.durable_pos.max(target);
             state.stats.syncs += 1;
             while state
                 .unsynced
@@ -601,6 +629,19 @@ struct InFlight<Fut: std::future::Future> {
     journal_id: u64,
     batch_end: u64,
     layout: BatchLayout,
+    /// Written with `write_buffer_durable_at`.
+    durable: bool,
+}
+
+/// The journal error for a failed group-commit write: a failed flush of a durable write is a
+/// failed fsync, reported as such (`Poisoned`), like the sync loop's.
+fn write_error(error: disk::DiskError) -> JournalError {
+    match error {
+        error @ disk::DiskError::SyncFailed { .. } => JournalError::Poisoned {
+            cause: error.to_string(),
+        },
+        error => disk_error(error),
+    }
 }
 
 /// Completes every waiter of a batch that left the queue with `error`.

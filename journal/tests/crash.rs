@@ -6,6 +6,9 @@
 //! Method: a sync-point hook takes crash images (durable bytes only, and with seeded torn
 //! writes of the unsynced sectors) together with the acknowledgements seen so far; each image
 //! is replayed and checked, and a sample is reopened, appended to and replayed again.
+//! Both durability modes run: writes followed by `fdatasync` only, and with small batches
+//! written durable by themselves when nothing else is outstanding (`dsync_batch_bytes_max`,
+//! whose flush is one sync point per durable write), mixed with synced ones.
 
 mod common;
 
@@ -17,7 +20,7 @@ use common::{
 };
 use disk::faulty::{FaultyDisk, TornWrites};
 use futures_lite::future::{block_on, zip};
-use journal::{Journal, Record, YieldOnce};
+use journal::{Journal, JournalConfig, Record, YieldOnce};
 use types::JournalPos;
 
 struct CrashImage {
@@ -27,9 +30,33 @@ struct CrashImage {
     acked: Vec<(JournalPos, Record)>,
 }
 
+fn dsync_config() -> JournalConfig {
+    JournalConfig {
+        dsync_batch_bytes_max: 4096,
+        ..small_config()
+    }
+}
+
 #[test]
 fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
+    crash_at_every_sync_point(small_config(), "write + fdatasync", false);
+}
+
+#[test]
+fn every_acknowledged_record_survives_a_crash_at_every_sync_point_with_dsync_writes() {
+    crash_at_every_sync_point(dsync_config(), "O_DSYNC writes", false);
+}
+
+/// With disk operations that yield, writes overlap: some batches start while another is in
+/// flight and go out plain (then fdatasync), others alone and durable, in one file.
+#[test]
+fn every_acknowledged_record_survives_a_crash_at_every_sync_point_with_mixed_writes() {
+    crash_at_every_sync_point(dsync_config(), "O_DSYNC writes mixed with fdatasync", true);
+}
+
+fn crash_at_every_sync_point(config: JournalConfig, mode: &str, yield_on_io: bool) {
     let disk = FaultyDisk::new();
+    disk.set_yield_on_io(yield_on_io);
     let acks: Acks = Default::default();
     let failures: Failures = Default::default();
     let images: Rc<RefCell<Vec<CrashImage>>> = Default::default();
@@ -48,7 +75,7 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
             }
         }));
     }
-    let journal = block_on(Journal::open(disk.dir("j"), small_config(), YieldOnce)).expect("open");
+    let journal = block_on(Journal::open(disk.dir("j"), config, YieldOnce)).expect("open");
     let rounds = records_for(5, 60);
     run_workload(&journal, &rounds, &acks, &failures).expect("writer");
     let appended: Vec<Record> = rounds.concat();
@@ -76,8 +103,7 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
         );
         let dir = image.disk.dir("j");
         let (_, before) = replay_all(&dir).expect("replay before reopen");
-        let reopened =
-            block_on(Journal::open(dir.clone(), small_config(), YieldOnce)).expect("reopen");
+        let reopened = block_on(Journal::open(dir.clone(), config, YieldOnce)).expect("reopen");
         let outcome = reopened.append(entry(99, 0));
         reopened.close();
         let (writer, end) = block_on(zip(reopened.run_writer(), outcome));
@@ -88,7 +114,7 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
         assert_eq!(after.last(), Some(&(end, entry(99, 0))), "{context}");
     }
     println!(
-        "crash test covered {} sync points, {} crash images ({} torn tails seen), {} records appended",
+        "crash test ({mode}) covered {} sync points, {} crash images ({} torn tails seen), {} records appended",
         disk.sync_points(),
         images.len(),
         torn_tails_seen,
@@ -102,6 +128,15 @@ fn every_acknowledged_record_survives_a_crash_at_every_sync_point() {
 
 #[test]
 fn failed_fsync_under_load_acknowledges_nothing_after_it() {
+    failed_flush_under_load(small_config());
+}
+
+#[test]
+fn failed_dsync_write_under_load_acknowledges_nothing_after_it() {
+    failed_flush_under_load(dsync_config());
+}
+
+fn failed_flush_under_load(config: JournalConfig) {
     // Goal: with many records in flight, a failed fsync fails every pending append, nothing is
     // acknowledged afterwards, and everything acknowledged before is replayed after a crash.
     // Method: the sync-point hook arms a one-shot fsync failure at sync point 12 and notes how
@@ -124,7 +159,7 @@ fn failed_fsync_under_load_acknowledges_nothing_after_it() {
             }
         }));
     }
-    let journal = block_on(Journal::open(disk.dir("j"), small_config(), YieldOnce)).expect("open");
+    let journal = block_on(Journal::open(disk.dir("j"), config, YieldOnce)).expect("open");
     let rounds = records_for(4, 40);
     let appended: Vec<Record> = rounds.concat();
     let writer = run_workload(&journal, &rounds, &acks, &failures);

@@ -26,6 +26,12 @@ pub struct StoreConfig {
     pub entry_log_prealloc_bytes: u64,
     /// Bytes buffered before an aligned write to the entry log. Default 1 MiB.
     pub write_buffer_bytes: usize,
+    /// During a flush, the entry log is synced each time this many bytes were written since its
+    /// last sync (BookKeeper's `flushEntrylogBytes`), so that no single sync has to push a whole
+    /// write-cache half to the device: on a disk shared with the journal, one large sync holds
+    /// up the journal's own syncs behind it. 0 syncs only at the end of the flush.
+    /// Default 1 MiB.
+    pub flush_entry_log_bytes: u64,
     /// Largest entry body accepted, in bytes. Default 5 MiB (BookKeeper's nettyMaxFrameSize).
     pub entry_bytes_max: usize,
     /// Index journal bytes (all generations) after which a flush writes an index snapshot.
@@ -48,6 +54,7 @@ impl Default for StoreConfig {
             entry_log_bytes_max: 1 << 30,
             entry_log_prealloc_bytes: 4 << 20,
             write_buffer_bytes: 1 << 20,
+            flush_entry_log_bytes: 1 << 20,
             entry_bytes_max: 5 << 20,
             index_journal_bytes_max: 64 << 20,
             explicit_lac_bytes_max: 1024,

@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let dir = args.dir.join("engines");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let engines: [(&str, Engine); 6] = [
+    let engines: [(&str, Engine); 7] = [
         ("pwrite+fdatasync, one thread", latency::pwrite_fdatasync),
         ("O_DSYNC pwrite", latency::odsync_pwrite),
         (
@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
             latency::pwrite_then_sync_thread,
         ),
         ("glommio DmaFile write+sync", latency::glommio_dma),
+        ("glommio DmaFile O_DSYNC write", latency::glommio_dma_dsync),
         (
             "journal on JournalThread (posix + sync thread)",
             latency::journal_thread,

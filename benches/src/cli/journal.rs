@@ -36,6 +36,10 @@ pub struct JournalArgs {
     /// Overrides the journal's `batch_bytes_max` (A/B runs; default 4 MiB).
     #[arg(long)]
     pub batch_bytes_max: Option<usize>,
+    /// Overrides the journal's `dsync_batch_bytes_max` (A/B runs: 0 never writes durable
+    /// (`O_DSYNC`); a huge value writes every batch started alone durable).
+    #[arg(long)]
+    pub dsync_batch_bytes_max: Option<usize>,
     /// Writes the ceiling keeps ahead of the last completed fdatasync.
     #[arg(long, default_value_t = 4)]
     pub ceiling_in_flight: u64,
@@ -59,7 +63,11 @@ struct Row {
 /// Runs the benchmark and prints per-run rows and a summary.
 pub fn run(args: &JournalArgs) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.seconds);
-    let _ = journal_load::CONFIG_OVERRIDE.set((args.writes_in_flight, args.batch_bytes_max));
+    let _ = journal_load::CONFIG_OVERRIDE.set(journal_load::ConfigOverride {
+        writes_in_flight_max: args.writes_in_flight,
+        batch_bytes_max: args.batch_bytes_max,
+        dsync_batch_bytes_max: args.dsync_batch_bytes_max,
+    });
     let config = journal_load::bench_config();
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("creating {}", args.dir.display()))?;
@@ -72,9 +80,10 @@ pub fn run(args: &JournalArgs) -> anyhow::Result<()> {
         args.runs
     );
     println!(
-        "journal: batch_bytes_max {} B, writes_in_flight_max {}; load average {}",
+        "journal: batch_bytes_max {} B, writes_in_flight_max {}, dsync_batch_bytes_max {} B; load average {}",
         config.batch_bytes_max,
         config.writes_in_flight_max,
+        config.dsync_batch_bytes_max,
         load_average()
     );
     let mut rows = Vec::new();

@@ -110,6 +110,11 @@ pub const KEY_MAPPINGS: &[KeyMapping] = &[
         Conversion::Same,
     ),
     row("logSizeLimit", "entry_log_bytes_max", Conversion::Same),
+    row(
+        "flushEntrylogBytes",
+        "flush_entry_log_bytes",
+        Conversion::Same,
+    ),
     row("flushInterval", "flush_interval_ms", Conversion::Same),
     row("gcWaitTime", "gc_wait_time_ms", Conversion::Same),
     row(

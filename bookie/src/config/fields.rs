@@ -51,6 +51,8 @@ pub struct Config {
     pub long_poll_wait_max_ms: u64,
     /// How long the group commit waits for more records after the first, in microseconds (BookKeeper: journalMaxGroupWaitMSec, in ms). Default 0: pipelining already batches.
     pub journal_group_wait_max_us: u64,
+    /// A journal write of at most this many bytes, started while nothing else is in flight or unsynced (light load), is made durable by itself (O_DSYNC: the write carries its own flush) instead of by a following fdatasync; 0 never does. Default 131072 (128 KiB).
+    pub journal_dsync_batch_bytes_max: usize,
     /// A journal write batch stops taking records at this many bytes (BookKeeper: journalBufferedWritesThreshold). Default 1048576 (1 MiB).
     pub journal_batch_bytes_max: usize,
     /// A journal file rolls over at this size, in bytes (BookKeeper: journalMaxSizeMB, in MiB). Default 1073741824 (1 GiB).
@@ -67,6 +69,8 @@ pub struct Config {
     pub read_ahead_entries_max: usize,
     /// Entry log size limit, in bytes (BookKeeper: logSizeLimit). Default 1073741824 (1 GiB).
     pub entry_log_bytes_max: u64,
+    /// During a flush, sync the entry log each time this many bytes were written since its last sync, so one sync never pushes a whole write-cache half (BookKeeper: flushEntrylogBytes); 0 syncs once at the end. Default 1048576 (1 MiB).
+    pub flush_entry_log_bytes: u64,
     /// Checkpoint period: flush the ledger store and move the journal mark, in milliseconds (BookKeeper: flushInterval). Default 10000.
     pub flush_interval_ms: u64,
     /// Period of garbage collection of entry logs, in milliseconds (BookKeeper: gcWaitTime). Default 600000.
@@ -116,6 +120,7 @@ impl Default for Config {
             cross_core_channel_requests_max: 1024,
             long_poll_wait_max_ms: 10_000,
             journal_group_wait_max_us: 0,
+            journal_dsync_batch_bytes_max: 128 << 10,
             journal_batch_bytes_max: 1 << 20,
             journal_file_bytes_max: 1 << 30,
             journal_preallocate_step_bytes: 16 << 20,
@@ -124,6 +129,7 @@ impl Default for Config {
             read_cache_bytes_max: 16 << 20,
             read_ahead_entries_max: 100,
             entry_log_bytes_max: 1 << 30,
+            flush_entry_log_bytes: 1 << 20,
             flush_interval_ms: 10_000,
             gc_wait_time_ms: 600_000,
             minor_compaction_threshold: 0.2,

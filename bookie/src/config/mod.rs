@@ -207,6 +207,7 @@ impl Config {
     pub fn journal_config(&self) -> journal::JournalConfig {
         journal::JournalConfig {
             group_wait_max_us: self.journal_group_wait_max_us,
+            dsync_batch_bytes_max: self.journal_dsync_batch_bytes_max,
             batch_bytes_max: self.journal_batch_bytes_max,
             file_bytes_max: self.journal_file_bytes_max,
             preallocate_step_bytes: self.journal_preallocate_step_bytes,
@@ -222,6 +223,7 @@ impl Config {
             read_cache_bytes_max: self.read_cache_bytes_max,
             read_ahead_entries_max: self.read_ahead_entries_max,
             entry_log_bytes_max: self.entry_log_bytes_max,
+            flush_entry_log_bytes: self.flush_entry_log_bytes,
             entry_bytes_max: self.frame_bytes_max,
             ..ledger_store::StoreConfig::default()
         }

@@ -1,4 +1,5 @@
-//! The periodic tasks: per core, the checkpoint (every `flush_interval_ms`), garbage collection
+//! The periodic tasks: per core, the checkpoint (every `flush_interval_ms`, or earlier when the
+//! write cache is half full), garbage collection
 //! and compaction of entry logs, and a copy of the journal's counters into the metrics; on core
 //! 0 only, the disk-usage monitor that switches read-only mode.
 
@@ -17,7 +18,12 @@ pub fn spawn_core_tasks(context: &Rc<CoreContext>) {
     glommio::spawn_local(async move {
         let period = Duration::from_millis(checkpoint.config.flush_interval_ms);
         loop {
-            glommio::timer::sleep(period).await;
+            // The period, or earlier when the write cache fills (`checkpoint_nudge`).
+            futures_lite::future::or(
+                glommio::timer::sleep(period),
+                checkpoint.shard.checkpoint_wanted(),
+            )
+            .await;
             if let Err(error) = checkpoint.shard.checkpoint().await {
                 tracing::error!(core = checkpoint.core, %error, "checkpoint failed");
             }

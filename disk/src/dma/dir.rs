@@ -52,7 +52,7 @@ impl DmaDir {
             .dma_open(&path)
             .await
             .map_err(|error| from_io(&os_error(error), &shown(&path), operation))?;
-        Ok(DmaFile::new(file, shown(&path)))
+        Ok(DmaFile::new(file, path))
     }
 }
 

@@ -1,8 +1,11 @@
 //! [`DmaFile`]: a glommio `DmaFile` behind the [`DurableFile`] contract.
 
+use std::cell::OnceCell;
 use std::io;
+use std::path::PathBuf;
 use std::rc::Rc;
 
+use glommio::io::OpenOptions;
 use glommio::GlommioError;
 
 use crate::align::{check_write_alignment, is_aligned};
@@ -16,9 +19,16 @@ use crate::{DiskError, DurableFile, WriteBuffer};
 const READ_CLAMP_THRESHOLD_BYTES: usize = 1 << 20;
 
 /// An open `O_DIRECT` file on glommio's reactor. Not `Send`: it belongs to one executor thread.
+///
+/// Durable writes (`write_buffer_durable_at`) go through a second descriptor of the same file
+/// opened with `O_DSYNC`, on first use: glommio has no per-write `RWF_DSYNC`, and the kernel
+/// then flushes each such write itself (FUA, or a cache flush at completion in the kernel's own
+/// workqueue), with no `fdatasync` on an io_uring worker thread.
 #[derive(Debug)]
 pub struct DmaFile {
     file: glommio::io::DmaFile,
+    dsync: OnceCell<glommio::io::DmaFile>,
+    os_path: PathBuf,
     path: String,
     alignment_bytes: usize,
 }
@@ -33,14 +43,34 @@ pub(crate) fn os_error(error: GlommioError<()>) -> io::Error {
 }
 
 impl DmaFile {
-    pub(crate) fn new(file: glommio::io::DmaFile, path: String) -> Self {
+    pub(crate) fn new(file: glommio::io::DmaFile, os_path: PathBuf) -> Self {
         // glommio reports the device's logical block size, at least 512.
         let alignment_bytes = usize::try_from(file.alignment()).unwrap_or(4096).max(512);
         Self {
             file,
-            path,
+            dsync: OnceCell::new(),
+            path: os_path.display().to_string(),
+            os_path,
             alignment_bytes,
         }
+    }
+
+    /// The `O_DSYNC` descriptor of this file, opened on first use.
+    async fn dsync_file(&self) -> Result<&glommio::io::DmaFile, DiskError> {
+        if let Some(file) = self.dsync.get() {
+            return Ok(file);
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DSYNC)
+            .dma_open(&self.os_path)
+            .await
+            .map_err(self.map("open O_DSYNC"))?;
+        // A concurrent first use may have won the race: its descriptor is kept, ours dropped.
+        let _ = self.dsync.set(file);
+        self.dsync
+            .get()
+            .ok_or_else(|| self.short("open O_DSYNC", "descriptor vanished".to_owned()))
     }
 
     /// The path this file was opened under.
@@ -51,6 +81,12 @@ impl DmaFile {
     /// Closes the descriptor now, reporting any error (dropping closes it in the background).
     pub async fn close(self) -> Result<(), DiskError> {
         let path = self.path;
+        if let Some(dsync) = self.dsync.into_inner() {
+            dsync
+                .close()
+                .await
+                .map_err(|error| from_io(&os_error(error), &path, "close"))?;
+        }
         self.file
             .close()
             .await
@@ -61,14 +97,14 @@ impl DmaFile {
     /// `O_DIRECT`) finishes with copies through `write_at`.
     async fn write_shared(
         &self,
+        target: &glommio::io::DmaFile,
         offset_bytes: u64,
         buffer: &Rc<glommio::io::DmaBuffer>,
     ) -> Result<(), DiskError> {
         if buffer.is_empty() {
             return Ok(());
         }
-        let count = self
-            .file
+        let count = target
             .write_rc_at(Rc::clone(buffer), offset_bytes)
             .await
             .map_err(self.map("write_at"))?;
@@ -86,10 +122,84 @@ impl DmaFile {
                 ));
             }
             return self
-                .write_at(offset_bytes + count as u64, &buffer.as_bytes()[count..])
+                .write_copy(
+                    target,
+                    offset_bytes + count as u64,
+                    &buffer.as_bytes()[count..],
+                )
                 .await;
         }
         Ok(())
+    }
+
+    /// Writes all of `data` at `offset_bytes` through `target` (this file's plain or `O_DSYNC`
+    /// descriptor), copying it into glommio buffers.
+    async fn write_copy(
+        &self,
+        target: &glommio::io::DmaFile,
+        offset_bytes: u64,
+        data: &[u8],
+    ) -> Result<(), DiskError> {
+        check_write_alignment(&self.path, offset_bytes, data.len(), self.alignment_bytes)?;
+        let mut written = 0;
+        while written < data.len() {
+            let remaining = &data[written..];
+            let mut buffer = self.file.alloc_dma_buffer(remaining.len());
+            buffer.as_bytes_mut().copy_from_slice(remaining);
+            let position_bytes = offset_bytes + written as u64;
+            let count = target
+                .write_at(buffer, position_bytes)
+                .await
+                .map_err(self.map("write_at"))?;
+            if count == 0 {
+                return Err(self.short(
+                    "write_at",
+                    format!("write returned 0 at offset {position_bytes}"),
+                ));
+            }
+            written += count;
+            if written < data.len() && !is_aligned(count as u64, self.alignment_bytes) {
+                return Err(self.short(
+                    "write_at",
+                    format!("short write of {count} bytes off alignment"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a [`WriteBuffer`] through `target`: a `DmaBuffer` itself (no copy; it is trimmed
+    /// to the buffer's length, so it comes back with that capacity), other storage by copy.
+    async fn write_buffer_via(
+        &self,
+        target: &glommio::io::DmaFile,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
+        let len_bytes = buffer.len_bytes();
+        if let Err(error) =
+            check_write_alignment(&self.path, offset_bytes, len_bytes, self.alignment_bytes)
+        {
+            return (Err(error), buffer);
+        }
+        match buffer.into_storage() {
+            (Storage::Dma(mut dma), len_bytes) => {
+                dma.trim_to_size(len_bytes);
+                let shared = Rc::new(dma);
+                let result = self.write_shared(target, offset_bytes, &shared).await;
+                let buffer = Rc::try_unwrap(shared)
+                    .map_or_else(|_| WriteBuffer::empty(), WriteBuffer::from_dma);
+                (result, buffer)
+            }
+            (Storage::Aligned(aligned), len_bytes) => {
+                let result = match aligned.as_slice().get(..len_bytes) {
+                    Some(bytes) => self.write_copy(target, offset_bytes, bytes).await,
+                    None => Err(self.short("write_at", "buffer length beyond capacity".to_owned())),
+                };
+                (result, WriteBuffer::from_aligned(aligned, len_bytes))
+            }
+            (Storage::Empty, _) => (Ok(()), WriteBuffer::empty()),
+        }
     }
 
     fn map(&self, operation: &'static str) -> impl Fn(GlommioError<()>) -> DiskError + '_ {
@@ -148,33 +258,7 @@ impl DurableFile for DmaFile {
     }
 
     async fn write_at(&self, offset_bytes: u64, data: &[u8]) -> Result<(), DiskError> {
-        check_write_alignment(&self.path, offset_bytes, data.len(), self.alignment_bytes)?;
-        let mut written = 0;
-        while written < data.len() {
-            let remaining = &data[written..];
-            let mut buffer = self.file.alloc_dma_buffer(remaining.len());
-            buffer.as_bytes_mut().copy_from_slice(remaining);
-            let position_bytes = offset_bytes + written as u64;
-            let count = self
-                .file
-                .write_at(buffer, position_bytes)
-                .await
-                .map_err(self.map("write_at"))?;
-            if count == 0 {
-                return Err(self.short(
-                    "write_at",
-                    format!("write returned 0 at offset {position_bytes}"),
-                ));
-            }
-            written += count;
-            if written < data.len() && !is_aligned(count as u64, self.alignment_bytes) {
-                return Err(self.short(
-                    "write_at",
-                    format!("short write of {count} bytes off alignment"),
-                ));
-            }
-        }
-        Ok(())
+        self.write_copy(&self.file, offset_bytes, data).await
     }
 
     /// A `DmaBuffer` from this file's reactor: glommio's registered I/O memory when it has room
@@ -192,30 +276,22 @@ impl DurableFile for DmaFile {
         offset_bytes: u64,
         buffer: WriteBuffer,
     ) -> (Result<(), DiskError>, WriteBuffer) {
-        let len_bytes = buffer.len_bytes();
-        if let Err(error) =
-            check_write_alignment(&self.path, offset_bytes, len_bytes, self.alignment_bytes)
-        {
-            return (Err(error), buffer);
-        }
-        match buffer.into_storage() {
-            (Storage::Dma(mut dma), len_bytes) => {
-                dma.trim_to_size(len_bytes);
-                let shared = Rc::new(dma);
-                let result = self.write_shared(offset_bytes, &shared).await;
-                let buffer = Rc::try_unwrap(shared)
-                    .map_or_else(|_| WriteBuffer::empty(), WriteBuffer::from_dma);
-                (result, buffer)
-            }
-            (Storage::Aligned(aligned), len_bytes) => {
-                let result = match aligned.as_slice().get(..len_bytes) {
-                    Some(bytes) => self.write_at(offset_bytes, bytes).await,
-                    None => Err(self.short("write_at", "buffer length beyond capacity".to_owned())),
-                };
-                (result, WriteBuffer::from_aligned(aligned, len_bytes))
-            }
-            (Storage::Empty, _) => (Ok(()), WriteBuffer::empty()),
-        }
+        self.write_buffer_via(&self.file, offset_bytes, buffer)
+            .await
+    }
+
+    /// The same write through the `O_DSYNC` descriptor: one io_uring write whose completion
+    /// means durable.
+    async fn write_buffer_durable_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
+        let target = match self.dsync_file().await {
+            Ok(target) => target,
+            Err(error) => return (Err(error), buffer),
+        };
+        self.write_buffer_via(target, offset_bytes, buffer).await
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {

@@ -61,6 +61,13 @@ fn dma_synced_data_reads_back_after_reopen() {
 }
 
 #[test]
+fn dma_durable_writes_read_back_after_reopen() {
+    run_on_dma_dir(
+        |dir| async move { conformance::durable_writes_read_back_after_reopen(&dir).await },
+    );
+}
+
+#[test]
 fn dma_allocate_grows_with_zeros() {
     run_on_dma_dir(|dir| async move { conformance::allocate_grows_with_zeros(&dir).await });
 }

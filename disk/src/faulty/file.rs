@@ -11,7 +11,7 @@ use super::disk::FaultyDisk;
 use super::plan::{to_disk_error, FaultOp};
 use super::state::InodeId;
 use crate::align::check_write_alignment;
-use crate::{DiskError, DurableFile};
+use crate::{DiskError, DurableFile, WriteBuffer};
 
 /// An open file on a [`FaultyDisk`]. Cloning gives another handle to the same inode; a handle
 /// keeps working after the file is removed or renamed, as on POSIX.
@@ -72,6 +72,38 @@ impl DurableFile for FaultyFile {
         state.check_space(self.inode, end_bytes, &self.path)?;
         state.inodes[self.inode].write(offset_bytes, data);
         Ok(())
+    }
+
+    /// A write, then its own flush as one sync point: a crash there keeps any subset of the
+    /// write's sectors (with torn writes on), and only a completed flush makes the range durable
+    /// (other writes stay as they were, as with `O_DSYNC`). An injected sync failure drops the
+    /// dirty data, as a failed `sync` does.
+    async fn write_buffer_durable_at(
+        &self,
+        offset_bytes: u64,
+        buffer: WriteBuffer,
+    ) -> (Result<(), DiskError>, WriteBuffer) {
+        let len_bytes = buffer.len_bytes() as u64;
+        if let Err(error) = self.write_at(offset_bytes, buffer.as_slice()).await {
+            return (Err(error), buffer);
+        }
+        let injected = match self
+            .disk
+            .begin_sync_point(&self.path, FaultOp::Sync, "write_durable")
+        {
+            Ok(injected) => injected,
+            Err(error) => return (Err(error), buffer),
+        };
+        let mut state = self.disk.state_mut();
+        if let Some(error) = injected {
+            state.inodes[self.inode].drop_dirty();
+            return (
+                Err(to_disk_error(error, &self.path, "write_durable")),
+                buffer,
+            );
+        }
+        state.inodes[self.inode].sync_range(offset_bytes, len_bytes);
+        (Ok(()), buffer)
     }
 
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {

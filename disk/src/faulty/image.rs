@@ -75,6 +75,24 @@ impl FileImage {
         self.dirty.clear();
     }
 
+    /// A successful durable write of `[offset_bytes, offset_bytes + len_bytes)` (`O_DSYNC`): that
+    /// range, and the size up to its end, become durable; other dirty ranges stay dirty.
+    pub(crate) fn sync_range(&mut self, offset_bytes: u64, len_bytes: u64) {
+        let start = to_index(offset_bytes);
+        let end = start + to_index(len_bytes);
+        if self.durable.len() < end {
+            self.durable.resize(end, 0);
+        }
+        self.durable[start..end].copy_from_slice(&self.written[start..end]);
+        if let Some(index) = self
+            .dirty
+            .iter()
+            .rposition(|&range| range == (offset_bytes, len_bytes))
+        {
+            self.dirty.remove(index);
+        }
+    }
+
     /// A failed sync: the dirty data is dropped from the durable image forever (later syncs do not
     /// bring it back), while reads keep returning it. The size still becomes durable, so dropped
     /// ranges past the old end read back as zeros after a crash.

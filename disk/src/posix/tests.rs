@@ -38,6 +38,12 @@ fn posix_synced_data_reads_back_after_reopen() {
 }
 
 #[test]
+fn posix_durable_writes_read_back_after_reopen() {
+    let (_temp, dir) = temp_dir();
+    block_on(conformance::durable_writes_read_back_after_reopen(&dir));
+}
+
+#[test]
 fn posix_allocate_grows_with_zeros() {
     let (_temp, dir) = temp_dir();
     block_on(conformance::allocate_grows_with_zeros(&dir));

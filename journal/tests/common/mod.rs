@@ -27,6 +27,7 @@ pub fn small_config() -> JournalConfig {
         group_wait_max_us: 0,
         batch_bytes_max: 4096,
         writes_in_flight_max: 2,
+        dsync_batch_bytes_max: 0,
         file_bytes_max: 16 * 1024,
         preallocate_step_bytes: 4096,
         queued_bytes_max: 1 << 20,

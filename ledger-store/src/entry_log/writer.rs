@@ -7,6 +7,8 @@
 //! Invariants:
 //! - `durable_end <= written_end`, both aligned; bytes below `durable_end` are never written again.
 //! - A write is issued only for whole aligned blocks; the tail is padded with zeros at `sync_all`.
+//! - With `sync_every_bytes`, the active log is also synced each time that many bytes were written
+//!   since its last sync; this only moves `durable_end` forward over written bytes.
 //! - After `rollback`, the next write starts at `durable_end` (or in a fresh log), so a failed
 //!   attempt only ever leaves unreferenced bytes behind.
 
@@ -41,6 +43,9 @@ pub(crate) struct WriterLimits {
     pub(crate) log_bytes_max: u64,
     pub(crate) prealloc_bytes: u64,
     pub(crate) write_buffer_bytes: usize,
+    /// Sync the active log once this many bytes were written since its last sync (0: never
+    /// mid-flush; `sync_all` still syncs everything at the end).
+    pub(crate) sync_every_bytes: u64,
 }
 
 /// Appends entry records to entry logs.
@@ -225,5 +230,11 @@ async fn write_out<F: DurableFile>(
         .await?;
     log.written_end = end_bytes;
     log.buffer.drain(..len_bytes);
+    if limits.sync_every_bytes > 0 && log.written_end - log.durable_end >= limits.sync_every_bytes {
+        // Only bytes already written are synced, so `durable_end` never runs ahead of them;
+        // nothing indexes these bytes before `sync_all` and the index batch that follows it.
+        log.file.sync().await?;
+        log.durable_end = log.written_end;
+    }
     Ok(())
 }

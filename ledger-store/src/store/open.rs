@@ -96,6 +96,7 @@ impl<D: DurableDir> LedgerStore<D> {
             log_bytes_max: config.entry_log_bytes_max,
             prealloc_bytes: config.entry_log_prealloc_bytes,
             write_buffer_bytes: config.write_buffer_bytes,
+            sync_every_bytes: config.flush_entry_log_bytes,
         };
         let store = Self {
             write_cache: RefCell::new(WriteCache::new(config.write_cache_half_bytes_max())),

@@ -47,6 +47,8 @@ pub fn small_config() -> StoreConfig {
         entry_log_bytes_max: 128 << 10,
         entry_log_prealloc_bytes: 32 << 10,
         write_buffer_bytes: 8 << 10,
+        // Several syncs inside every flush, so crash tests crash between them too.
+        flush_entry_log_bytes: 16 << 10,
         entry_bytes_max: 4 << 10,
         index_journal_bytes_max: 1 << 20,
         explicit_lac_bytes_max: 64,

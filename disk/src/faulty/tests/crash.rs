@@ -269,3 +269,83 @@ fn crash_image_is_a_working_independent_disk() {
         "the original is unaffected"
     );
 }
+
+/// A buffer of `len` bytes of `value` for `write_buffer_durable_at`.
+fn buffer_of(value: u8, len: usize) -> crate::WriteBuffer {
+    let mut buffer = crate::WriteBuffer::aligned(len, 512).expect("buffer");
+    buffer.as_mut_slice().fill(value);
+    buffer
+}
+
+/// Goal: a durable write (`O_DSYNC`) is durable by itself, with the size it needs, while a plain
+/// write completed before it stays unsynced: the model must not promise more than the kernel.
+#[test]
+fn durable_write_survives_crash_and_leaves_other_writes_unsynced() {
+    let disk = disk_with_synced_file();
+    let dir = disk.dir("d");
+    let points_before = disk.sync_points();
+    block_on(async {
+        let file = dir.open_file("f").await.expect("open");
+        file.write_at(0, &filled(2, 512))
+            .await
+            .expect("plain overwrite");
+        let (result, _) = file.write_buffer_durable_at(1024, buffer_of(3, 512)).await;
+        result.expect("durable append");
+    });
+    assert_eq!(
+        disk.sync_points(),
+        points_before + 1,
+        "its flush is a sync point"
+    );
+    let after = disk.crash_image(TornWrites::None);
+    let mut expected = filled(1, 512);
+    expected.extend(filled(0, 512));
+    expected.extend(filled(3, 512));
+    assert_eq!(read_all(&after.dir("d"), "f"), expected);
+}
+
+/// Goal: a crash at the flush of a durable write loses it (or, with torn writes, keeps any
+/// subset of its sectors), and a failed flush drops it from the durable image forever.
+#[test]
+fn durable_write_interrupted_at_its_flush_is_not_durable() {
+    let disk = disk_with_synced_file();
+    disk.crash_at_sync_point(disk.sync_points() + 1);
+    let dir = disk.dir("d");
+    let result = block_on(async {
+        let file = dir.open_file("f").await.expect("open");
+        file.write_buffer_durable_at(0, buffer_of(4, 1024)).await.0
+    });
+    assert!(
+        matches!(result, Err(DiskError::Crashed { .. })),
+        "{result:?}"
+    );
+    let after = disk.crash_image(TornWrites::None);
+    assert_eq!(read_all(&after.dir("d"), "f"), filled(1, 512));
+    let torn = disk.crash_image(TornWrites::Seeded(7));
+    let bytes = read_all(&torn.dir("d"), "f");
+    for sector in bytes.chunks(512) {
+        assert!(
+            sector == filled(4, 512).as_slice() || sector == filled(1, 512).as_slice(),
+            "a torn sector is whole old or whole new"
+        );
+    }
+
+    let disk = disk_with_synced_file();
+    disk.inject(crate::faulty::Fault::once(
+        "d/f",
+        crate::faulty::FaultOp::Sync,
+        crate::faulty::InjectedError::SyncFailed,
+    ));
+    let dir = disk.dir("d");
+    block_on(async {
+        let file = dir.open_file("f").await.expect("open");
+        let (result, _) = file.write_buffer_durable_at(0, buffer_of(5, 512)).await;
+        assert!(
+            matches!(result, Err(DiskError::SyncFailed { .. })),
+            "{result:?}"
+        );
+        file.sync().await.expect("a later sync succeeds");
+    });
+    let after = disk.crash_image(TornWrites::None);
+    assert_eq!(read_all(&after.dir("d"), "f"), filled(1, 512));
+}

@@ -55,5 +55,8 @@ mod conformance {
             &disk.dir("e"),
         ));
         block_on(conformance::write_buffer_round_trips(&disk.dir("f")));
+        block_on(conformance::durable_writes_read_back_after_reopen(
+            &disk.dir("g"),
+        ));
     }
 }
