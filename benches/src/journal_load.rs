@@ -94,7 +94,9 @@ pub fn bench_config() -> JournalConfig {
     let overrides = CONFIG_OVERRIDE.get().copied().unwrap_or_default();
     let defaults = JournalConfig::default();
     JournalConfig {
-        batch_bytes_max: overrides.batch_bytes_max.unwrap_or(4 << 20),
+        batch_bytes_max: overrides
+            .batch_bytes_max
+            .unwrap_or(defaults.batch_bytes_max),
         writes_in_flight_max: overrides
             .writes_in_flight_max
             .unwrap_or(defaults.writes_in_flight_max),

@@ -33,7 +33,7 @@ pub struct JournalArgs {
     /// Overrides the journal's `writes_in_flight_max` (A/B runs).
     #[arg(long)]
     pub writes_in_flight: Option<usize>,
-    /// Overrides the journal's `batch_bytes_max` (A/B runs; default 4 MiB).
+    /// Overrides the journal's `batch_bytes_max` (A/B runs; default: the journal's own, 1 MiB, as in the bookie).
     #[arg(long)]
     pub batch_bytes_max: Option<usize>,
     /// Overrides the journal's `dsync_batch_bytes_max` (A/B runs: 0 never writes durable
