@@ -137,20 +137,27 @@ pub fn pwrite_then_sync_thread(dir: &Path, ops: usize) -> Result<Latency, String
     summarize(&histogram, seconds).pipe_ok()
 }
 
+/// A fresh `DmaFile` named `name` in `path`, allocated for `ops` writes, with the allocation
+/// synced (so the measured writes change no metadata but the extent conversion).
+async fn fresh_dma_file(path: &Path, name: &str, ops: usize) -> Result<disk::dma::DmaFile, String> {
+    let dma = disk::dma::DmaDir::open(path).map_err(|error| error.to_string())?;
+    let _ = std::fs::remove_file(path.join(name));
+    let file = dma
+        .create_file(name)
+        .await
+        .map_err(|error| error.to_string())?;
+    file.allocate(0, (ops * WRITE_BYTES) as u64)
+        .await
+        .map_err(|error| error.to_string())?;
+    file.sync().await.map_err(|error| error.to_string())?;
+    Ok(file)
+}
+
 /// glommio `DmaFile` write + sync on an unpinned executor.
 pub fn glommio_dma(dir: &Path, ops: usize) -> Result<Latency, String> {
     let path = dir.to_path_buf();
     run_on_glommio(move || async move {
-        let dma = disk::dma::DmaDir::open(&path).map_err(|error| error.to_string())?;
-        let _ = std::fs::remove_file(path.join("lat-glommio.dat"));
-        let file = dma
-            .create_file("lat-glommio.dat")
-            .await
-            .map_err(|error| error.to_string())?;
-        file.allocate(0, (ops * WRITE_BYTES) as u64)
-            .await
-            .map_err(|error| error.to_string())?;
-        file.sync().await.map_err(|error| error.to_string())?;
+        let file = fresh_dma_file(&path, "lat-glommio.dat", ops).await?;
         let buffer = AlignedBytes::new(WRITE_BYTES, 4096, 4);
         let mut histogram = histogram()?;
         let started = Instant::now();
@@ -174,16 +181,7 @@ pub fn glommio_dma(dir: &Path, ops: usize) -> Result<Latency, String> {
 pub fn glommio_dma_dsync(dir: &Path, ops: usize) -> Result<Latency, String> {
     let path = dir.to_path_buf();
     run_on_glommio(move || async move {
-        let dma = disk::dma::DmaDir::open(&path).map_err(|error| error.to_string())?;
-        let _ = std::fs::remove_file(path.join("lat-glommio-dsync.dat"));
-        let file = dma
-            .create_file("lat-glommio-dsync.dat")
-            .await
-            .map_err(|error| error.to_string())?;
-        file.allocate(0, (ops * WRITE_BYTES) as u64)
-            .await
-            .map_err(|error| error.to_string())?;
-        file.sync().await.map_err(|error| error.to_string())?;
+        let file = fresh_dma_file(&path, "lat-glommio-dsync.dat", ops).await?;
         let mut buffer = file
             .alloc_write_buffer(WRITE_BYTES)
             .map_err(|error| error.to_string())?;
