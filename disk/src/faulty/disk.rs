@@ -141,6 +141,11 @@ impl FaultyDisk {
         self.state().sync_points
     }
 
+    /// How many `read_at` calls this disk served or failed on purpose (crashed ones excluded).
+    pub fn reads(&self) -> u64 {
+        self.state().reads
+    }
+
     /// Arms a crash: sync point `point` (1-based) does not take effect, returns
     /// [`DiskError::Crashed`], and every later operation fails the same way.
     pub fn crash_at_sync_point(&self, point: u64) {

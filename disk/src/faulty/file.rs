@@ -109,6 +109,7 @@ impl DurableFile for FaultyFile {
     async fn read_at(&self, offset_bytes: u64, len_bytes: usize) -> Result<Vec<u8>, DiskError> {
         self.maybe_yield().await;
         self.disk.state().check_alive(&self.path, "read_at")?;
+        self.disk.state_mut().reads += 1;
         self.injected(FaultOp::Read, "read_at")?;
         Ok(self.disk.state().inodes[self.inode].read(offset_bytes, len_bytes))
     }

@@ -30,6 +30,8 @@ pub(crate) struct DiskState {
     pub(crate) inodes: Vec<FileImage>,
     pub(crate) dirs: BTreeMap<String, Namespace>,
     pub(crate) sync_points: u64,
+    /// `read_at` calls that reached the disk (not refused as crashed), for tests that count I/O.
+    pub(crate) reads: u64,
     pub(crate) crashed: bool,
     pub(crate) plan: FaultPlan,
     /// Whether data operations yield to the executor once before taking effect.
@@ -44,6 +46,7 @@ impl DiskState {
             inodes: Vec::new(),
             dirs: BTreeMap::new(),
             sync_points: 0,
+            reads: 0,
             crashed: false,
             plan: FaultPlan::default(),
             yield_on_io: false,

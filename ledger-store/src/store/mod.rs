@@ -28,6 +28,7 @@ mod lease;
 pub(crate) mod ledgers;
 mod open;
 mod read;
+mod read_coalesce;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,6 +69,8 @@ pub struct LedgerStore<D: DurableDir> {
     pending_deletions: RefCell<BTreeSet<LedgerId>>,
     write_cache: RefCell<WriteCache>,
     read_cache: RefCell<ReadCache>,
+    /// Entry-log reads in flight, joined by concurrent misses inside their span.
+    span_reads: read_coalesce::SpanReads,
     index: RefCell<MemoryIndex>,
     logs: RefCell<BTreeMap<u32, Rc<LogFile<D::File>>>>,
     writer: RefCell<Option<EntryLogWriter<D::File>>>,

@@ -101,6 +101,7 @@ impl<D: DurableDir> LedgerStore<D> {
         let store = Self {
             write_cache: RefCell::new(WriteCache::new(config.write_cache_half_bytes_max())),
             read_cache: RefCell::new(ReadCache::new(config.read_cache_bytes_max)),
+            span_reads: Default::default(),
             dir,
             config,
             gate: Gate::default(),

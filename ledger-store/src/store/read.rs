@@ -1,6 +1,9 @@
 //! The read path: write caches, then the read-ahead cache, then the index and the entry log,
 //! with read-ahead of the following entries of the same ledger after a miss.
 //!
+//! Concurrent misses inside the span of an entry-log read in flight wait for that read and look in
+//! the read-ahead cache again before reading themselves (`read_coalesce.rs`).
+//!
 //! Invariant: every body returned from disk passed its record CRC and names the requested
 //! (ledger, entry) and log; anything else is [`StoreError::Corrupt`].
 
@@ -42,6 +45,17 @@ impl<D: DurableDir> LedgerStore<D> {
         if let Some(body) = self.read_cache.borrow().get(ledger_id, entry_id) {
             return Ok(body);
         }
+        if let Some(location) = self.indexed_location(ledger_id, entry_id) {
+            if self
+                .span_reads
+                .wait_for_covering(location.log_id(), location.offset_bytes())
+                .await
+            {
+                if let Some(body) = self.read_cache.borrow().get(ledger_id, entry_id) {
+                    return Ok(body);
+                }
+            }
+        }
         let location = self
             .indexed_location(ledger_id, entry_id)
             .ok_or(StoreError::NoEntry {
@@ -74,6 +88,11 @@ impl<D: DurableDir> LedgerStore<D> {
         location: EntryLocation,
     ) -> Result<Bytes, StoreError> {
         let offset_bytes = location.offset_bytes();
+        let _listed = self.span_reads.start(
+            log.log_id,
+            offset_bytes,
+            self.config.read_ahead_bytes_max as u64,
+        );
         let span = log
             .read_span(
                 offset_bytes,
