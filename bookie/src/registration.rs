@@ -165,7 +165,10 @@ impl<M: MetadataStore + 'static> Registrar<M> {
 
     /// Registers the bookie (read-only if `state` says so) and keeps the registration in step
     /// with `state` on a dedicated thread for the life of the process.
-    pub fn register_and_follow(self, state: Arc<BookieState>) -> Result<(), RegistrationError> {
+    pub fn register_and_follow(
+        self,
+        state: Arc<BookieState>,
+    ) -> Result<std::thread::JoinHandle<()>, RegistrationError> {
         let mut read_only = state.is_read_only();
         block_on(
             self.store
@@ -180,6 +183,13 @@ impl<M: MetadataStore + 'static> Registrar<M> {
             .name("bookie-registration".to_owned())
             .spawn(move || loop {
                 std::thread::sleep(STATE_POLL);
+                if state.is_stopping() {
+                    match block_on(self.store.unregister_bookie(&self.bookie_id)) {
+                        Ok(()) => tracing::info!(bookie_id = self.bookie_id.as_str(), "bookie unregistered"),
+                        Err(error) => tracing::warn!(%error, "unregistering failed; the registration ends with the session"),
+                    }
+                    return;
+                }
                 let now = state.is_read_only();
                 if now == read_only {
                     continue;
@@ -198,12 +208,10 @@ impl<M: MetadataStore + 'static> Registrar<M> {
                     }
                 }
             });
-        spawned
-            .map(drop)
-            .map_err(|error| RegistrationError::LocalCookie {
-                path: "registration thread".to_owned(),
-                message: error.to_string(),
-            })
+        spawned.map_err(|error| RegistrationError::LocalCookie {
+            path: "registration thread".to_owned(),
+            message: error.to_string(),
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! Registration in a real ZooKeeper (Debian's zookeeper package, started by
 //! `metadata::test_support`): `bookie init-cluster`, three bookie processes registered under
 //! `/ledgers/available` with their cookies, a read-only switch moving one registration under
-//! `available/readonly`, and a restart with other directories refused for a cookie mismatch.
+//! `available/readonly`, a clean stop (SIGTERM) removing its registration at once, and a restart
+//! with other directories refused for a cookie mismatch.
 
 #![allow(clippy::unwrap_used)]
 
@@ -45,7 +46,7 @@ fn three_bookies_register_and_follow_read_only_mode() {
     let uri_set = format!("metadataServiceUri={uri:?}");
 
     let dirs: Vec<_> = (0..3).map(|_| scratch_dir()).collect();
-    let bookies: Vec<Bookie> = dirs
+    let mut bookies: Vec<Bookie> = dirs
         .iter()
         .map(|dir| Bookie::start(dir.path(), 1, &[&uri_set]))
         .collect();
@@ -89,6 +90,20 @@ fn three_bookies_register_and_follow_read_only_mode() {
     wait_until("a writable registration", || {
         list(&store).writable.contains(&ids[1])
     });
+
+    // SIGTERM: the bookie deletes its registration itself (not after a session timeout).
+    let status = bookies[0].terminate();
+    assert!(status.success(), "{status}: {}", bookies[0].log_text());
+    assert!(
+        bookies[0].log_text().contains("bookie unregistered"),
+        "{}",
+        bookies[0].log_text()
+    );
+    let set = list(&store);
+    assert!(
+        !set.writable.contains(&ids[0]) && !set.readonly.contains(&ids[0]),
+        "{set:?}"
+    );
 
     // Restarting bookie 2 with an extra ledger directory is refused: its cookie names one.
     let extra = dirs[2].path().join("ledgers-extra");

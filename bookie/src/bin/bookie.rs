@@ -134,11 +134,17 @@ fn started_with<M: MetadataStore + 'static>(
     registrar: Option<Registrar<M>>,
 ) -> Result<RunningBookie, String> {
     let port = config.bookie_port;
-    let bookie = start(config).map_err(|error| error.to_string())?;
+    let mut bookie = start(config).map_err(|error| error.to_string())?;
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, bookie.state.stop_flag())
+            .map_err(|error| format!("cannot handle signal {signal}: {error}"))?;
+    }
     if let Some(registrar) = registrar {
-        registrar
-            .register_and_follow(std::sync::Arc::clone(&bookie.state))
-            .map_err(|error| error.to_string())?;
+        bookie.registration = Some(
+            registrar
+                .register_and_follow(std::sync::Arc::clone(&bookie.state))
+                .map_err(|error| error.to_string())?,
+        );
     }
     tracing::info!(bookie_id = %bookie.bookie_id, port, cores = bookie.cores, "bookie ready");
     Ok(bookie)
@@ -147,6 +153,7 @@ fn started_with<M: MetadataStore + 'static>(
 fn run(config: &Option<PathBuf>, sets: &[String]) -> Result<(), String> {
     let config = Config::load(config.as_deref(), sets).map_err(|error| error.to_string())?;
     started(config)?.wait();
+    tracing::info!("bookie stopped");
     Ok(())
 }
 

@@ -98,16 +98,24 @@ pub struct RunningBookie {
     pub bookie_id: String,
     /// Number of cores serving.
     pub cores: usize,
-    /// The read-only state (followed by the registration).
+    /// The read-only state (followed by the registration) and the stop request.
     pub state: Arc<BookieState>,
+    /// The registration thread, when the bookie is registered (it unregisters on stop).
+    pub registration: Option<std::thread::JoinHandle<()>>,
 }
 
 impl RunningBookie {
-    /// Blocks until every executor ends (they serve until the process is stopped).
+    /// Blocks until every executor ends (they serve until a stop is requested, see
+    /// [`BookieState::request_stop`]), then until the registration thread has unregistered.
     pub fn wait(self) {
         for handle in self.handles {
             if let Err(error) = handle.join() {
                 tracing::error!(%error, "executor ended with an error");
+            }
+        }
+        if let Some(registration) = self.registration {
+            if registration.join().is_err() {
+                tracing::error!("the registration thread panicked");
             }
         }
     }
@@ -199,6 +207,7 @@ pub fn start(config: Config) -> Result<RunningBookie, StartError> {
         bookie_id: config.bookie_id(),
         cores,
         state,
+        registration: None,
     })
 }
 
@@ -343,22 +352,64 @@ async fn run_core(wiring: CoreWiring, ready: mpsc::Sender<Result<usize, StartErr
             return;
         }
     };
-    let (context, listener) = listener;
+    let (context, listener, journal_writer) = listener;
     let _ = ready.send(Ok(core));
     loop {
-        match listener.accept().await {
-            Ok(stream) => {
+        let accepted = futures_lite::future::or(async { Some(listener.accept().await) }, async {
+            stop_requested(&context.state).await;
+            None
+        })
+        .await;
+        match accepted {
+            None => break,
+            Some(Ok(stream)) => {
                 glommio::spawn_local(connection::serve(Rc::clone(&context), stream)).detach();
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 tracing::warn!(core, %error, "accept failed");
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
             }
         }
     }
+    drop(listener);
+    stop_core(&context, journal_writer).await;
 }
 
-async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener), String> {
+/// How often a core looks at the stop flag (set from a signal handler, so it cannot wake us).
+const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+async fn stop_requested(state: &BookieState) {
+    while !state.is_stopping() {
+        glommio::timer::sleep(STOP_POLL).await;
+    }
+}
+
+/// The clean stop of one core, after it stopped accepting: the journal takes no more records and
+/// writes out what is queued (those adds are acknowledged), then a checkpoint flushes the ledger
+/// store and moves the mark to the journal's end, so the next start replays nothing. Returning
+/// ends the executor, which drops the connections still open.
+async fn stop_core(context: &Rc<CoreContext>, journal_writer: glommio::Task<()>) {
+    let core = context.core;
+    tracing::info!(core, "stopping: no new connections, draining the journal");
+    context.shard.close();
+    journal_writer.await;
+    match context.shard.checkpoint().await {
+        Ok(report) => tracing::info!(
+            core,
+            mark = ?report.mark,
+            entries_flushed = report.flush.entries_flushed,
+            "core stopped cleanly"
+        ),
+        Err(error) => {
+            tracing::error!(core, %error, "final checkpoint failed; the next start replays the journal")
+        }
+    }
+}
+
+/// A core's serving parts: its context, its listener, and its journal writer task.
+type CoreParts = (Rc<CoreContext>, TcpListener, glommio::Task<()>);
+
+async fn setup_core(wiring: CoreWiring) -> Result<CoreParts, String> {
     let CoreWiring {
         core,
         cores,
@@ -390,12 +441,11 @@ async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener)
     tracing::info!(core, records_applied = report.records_applied, mark = ?report.mark, "shard recovered");
     let shard = Rc::new(shard);
     let writer = Rc::clone(&shard);
-    glommio::spawn_local(async move {
+    let journal_writer = glommio::spawn_local(async move {
         if let Err(error) = writer.run_journal_writer().await {
             tracing::error!(core, %error, "journal writer stopped: this core acknowledges nothing more; restart the bookie");
         }
-    })
-    .detach();
+    });
     let ledger_roots = config
         .ledger_dirs
         .iter()
@@ -442,7 +492,7 @@ async fn setup_core(wiring: CoreWiring) -> Result<(Rc<CoreContext>, TcpListener)
             glommio::spawn_local(http::serve(Rc::clone(&context), admin)).detach();
         }
     }
-    Ok((context, listener))
+    Ok((context, listener, journal_writer))
 }
 
 /// Starts one forwarder per peer core: a local bounded outbox (many local producers) drained

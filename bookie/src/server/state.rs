@@ -3,17 +3,37 @@
 //! Owns the read-only decision: the disk monitor sets or clears the disk-full reason, the admin
 //! endpoint sets or clears the forced reason; the bookie is read-only while either is set.
 //! It is two atomics read with relaxed loads on the request path (no lock).
+//! It also carries the stop request (SIGTERM/SIGINT, or [`BookieState::request_stop`]) that every
+//! core and the registration thread watch.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Why the bookie is read-only, if it is.
 #[derive(Debug, Default)]
 pub struct BookieState {
     disk_full: AtomicBool,
     forced_read_only: AtomicBool,
+    stopping: Arc<AtomicBool>,
 }
 
 impl BookieState {
+    /// Asks the bookie to stop cleanly: stop accepting, drain the journal, checkpoint,
+    /// unregister.
+    pub fn request_stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a stop was requested.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// The stop flag itself, for a signal handler to set (`signal_hook::flag::register`).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stopping)
+    }
+
     /// Whether normal adds and explicit-LAC writes are refused now.
     pub fn is_read_only(&self) -> bool {
         self.disk_full.load(Ordering::Relaxed) || self.forced_read_only.load(Ordering::Relaxed)

@@ -154,6 +154,31 @@ impl Bookie {
         }
     }
 
+    /// Sends SIGTERM (a clean stop) and waits for the process to exit; returns its status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the bookie is running");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM failed");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > WAIT {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "bookie did not stop within {WAIT:?} of SIGTERM: {}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts the same bookie again (same directories and ports).
     pub fn restart(&mut self) {
         self.kill();
