@@ -13,6 +13,7 @@
 pub mod checkpoint;
 pub mod checkpoint_nudge;
 pub mod config;
+pub mod lac_waiters;
 pub mod mark;
 pub mod registration;
 pub mod runtime;

@@ -25,6 +25,7 @@ use types::{EntryId, JournalPos, LedgerId, MasterKey};
 
 use crate::checkpoint::{run_checkpoint, CheckpointError, CheckpointReport};
 use crate::checkpoint_nudge::CheckpointNudge;
+use crate::lac_waiters::LacWaiters;
 use crate::mark::{mark_file_name, read_mark, MarkError};
 
 /// Configuration of one shard.
@@ -103,6 +104,8 @@ pub struct StorageShard<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> {
     checkpoint_lock: async_lock::Mutex<()>,
     /// Set when the write cache fills up, for the periodic checkpoint task.
     checkpoint_nudge: CheckpointNudge,
+    /// Long-poll reads parked until a ledger's LAC moves.
+    lac_waiters: LacWaiters,
 }
 
 impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
@@ -136,6 +139,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             keys_journaled: RefCell::new(HashSet::new()),
             checkpoint_lock: async_lock::Mutex::new(()),
             checkpoint_nudge: CheckpointNudge::default(),
+            lac_waiters: LacWaiters::default(),
         };
         // Everything replayed is now in the ledger store; this checkpoint moves the mark to the
         // start of the fresh journal file and deletes the replayed files.
@@ -188,6 +192,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             }
             Err(error) => return Err(WriteError::Store(error)),
         }
+        self.lac_waiters.wake(ledger_id);
         let (active_bytes, _) = self.store.write_cache_bytes();
         if CheckpointNudge::is_due(
             active_bytes,
@@ -290,6 +295,20 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     /// The journal (positions and statistics).
     pub fn journal(&self) -> &Journal<JD, S> {
         &self.journal
+    }
+
+    /// Completes once the LAC of `ledger_id` is above `previous_lac` (a long-poll read): at once
+    /// if it already is, else when an add moves it there. The caller bounds the wait.
+    pub async fn wait_for_lac_above(&self, ledger_id: LedgerId, previous_lac: EntryId) {
+        let current_lac = || {
+            self.ledger_state(ledger_id)
+                .map_or(types::special_entry::INVALID, |state| {
+                    state.last_add_confirmed
+                })
+        };
+        self.lac_waiters
+            .lac_above(ledger_id, previous_lac, current_lac)
+            .await;
     }
 
     /// Completes when the write cache asked for a checkpoint before the periodic one is due (see

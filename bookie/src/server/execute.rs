@@ -22,9 +22,6 @@ use types::{special_entry, EntryId, LedgerId};
 use super::op::{LongPoll, Op, Outcome};
 use crate::storage_shard::{StorageShard, WriteError};
 
-/// How often a parked long-poll read looks at the LAC again.
-const LONG_POLL_STEP_MS: u64 = 1;
-
 /// What the executor needs besides the shard.
 pub struct ExecuteContext<'a, T: Sleep> {
     /// Whether the bookie is read-only now.
@@ -135,19 +132,13 @@ async fn wait_for_lac<JD, LD, S, T>(
     S: JournalSleep,
     T: Sleep,
 {
-    // Polling the in-memory LAC every millisecond keeps the shard free of per-ledger waiter
-    // lists; a parked read costs one timer wake per millisecond and nothing else.
-    let mut waited_ms = 0;
-    while waited_ms < long_poll.timeout_ms {
-        let lac = shard
-            .ledger_state(ledger_id)
-            .map_or(special_entry::INVALID, |state| state.last_add_confirmed);
-        if lac > long_poll.previous_lac {
-            return;
-        }
-        timer.sleep(Duration::from_millis(LONG_POLL_STEP_MS)).await;
-        waited_ms += LONG_POLL_STEP_MS;
-    }
+    // Parked until an add moves the LAC past the one the reader knows (`lac_waiters.rs`), or
+    // until the poll's timeout.
+    futures_lite::future::or(
+        shard.wait_for_lac_above(ledger_id, long_poll.previous_lac),
+        timer.sleep(Duration::from_millis(long_poll.timeout_ms)),
+    )
+    .await;
 }
 
 async fn read_piggyback<JD, LD, S>(
