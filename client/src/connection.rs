@@ -194,6 +194,11 @@ impl Connection {
         Arc::new(Self { shared, outgoing })
     }
 
+    /// Requests sent and not yet answered (nor timed out).
+    pub fn in_flight(&self) -> usize {
+        self.shared.waiters().count
+    }
+
     /// Whether the connection has failed (a new one is needed).
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)

@@ -4,11 +4,17 @@
 use std::sync::Arc;
 
 use metadata::{AnyMetadataStore, BookieId, MetadataStore};
-use placement::{EnsemblePlacement, Quorums, Topology};
+use placement::{EnsemblePlacement, LoadHint, Quorums, Topology};
+use tokio::sync::oneshot;
 
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Result};
 use crate::pool::BookiePool;
+use crate::wire::{BookieOp, BookieReply};
+
+/// How long a placement waits for the bookies' GET_BOOKIE_INFO answers when load-aware
+/// tie-breaking is on; a bookie that has not answered by then gets no hint (ranked last).
+const LOAD_HINT_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Shared by every handle of one client.
 pub struct ClientContext {
@@ -23,13 +29,60 @@ pub struct ClientContext {
 impl ClientContext {
     async fn topology(&self) -> Result<Topology> {
         let bookies = self.store.list_bookies().await?;
-        Ok(Topology::new(
+        let mut topology = Topology::new(
             self.config.rack_mapping.clone(),
             bookies
                 .writable
                 .iter()
                 .map(|bookie| bookie.as_str().to_owned()),
-        ))
+        );
+        if self.config.placement.load_aware_tie_breaking {
+            self.add_load_hints(&mut topology, &bookies.writable).await;
+        }
+        Ok(topology)
+    }
+
+    /// Load hints for load-aware tie-breaking: each bookie's free disk (GET_BOOKIE_INFO, asked of
+    /// all at once) and the requests this client has in flight to it. A bookie that does not
+    /// answer within [`LOAD_HINT_WAIT`] gets no hint, which ranks it after every bookie with one.
+    async fn add_load_hints(
+        &self,
+        topology: &mut Topology,
+        bookies: &std::collections::BTreeSet<BookieId>,
+    ) {
+        let asked: Vec<_> = bookies
+            .iter()
+            .map(|bookie| {
+                let (done, answer) = oneshot::channel();
+                self.pool.send(
+                    bookie,
+                    BookieOp::GetBookieInfo,
+                    LOAD_HINT_WAIT,
+                    Box::new(move |reply| {
+                        let _ = done.send(reply);
+                    }),
+                );
+                (bookie, answer)
+            })
+            .collect();
+        let deadline = tokio::time::Instant::now() + LOAD_HINT_WAIT;
+        for (bookie, answer) in asked {
+            let free_disk_bytes = match tokio::time::timeout_at(deadline, answer).await {
+                Ok(Ok(Ok(BookieReply::BookieInfo {
+                    status: proto::StatusCode::Ok,
+                    free_bytes,
+                    ..
+                }))) => u64::try_from(free_bytes.unwrap_or(0)).unwrap_or(0),
+                _ => continue,
+            };
+            topology.set_load_hint(
+                bookie.as_str(),
+                LoadHint {
+                    free_disk_bytes,
+                    in_flight_requests: self.pool.in_flight(bookie),
+                },
+            );
+        }
     }
 
     /// Chooses E writable bookies for a new ledger (spec §6.1, §6.7).

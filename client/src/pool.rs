@@ -51,6 +51,19 @@ impl BookiePool {
         self.protocol
     }
 
+    /// Requests this client has in flight to `bookie` now (0 without a connection): the load it
+    /// puts there, as the client sees it.
+    pub fn in_flight(&self, bookie: &BookieId) -> u64 {
+        let connections = self
+            .connections
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        connections
+            .get(bookie)
+            .filter(|connection| !connection.is_closed())
+            .map_or(0, |connection| connection.in_flight() as u64)
+    }
+
     fn connection(&self, bookie: &BookieId) -> Arc<Connection> {
         let mut connections = self
             .connections
