@@ -21,7 +21,7 @@
 
 use disk::DurableDir;
 use journal::Sleep;
-use ledger_store::{FlushReport, LedgerStore, StoreError};
+use ledger_store::{CompactionRate, FlushReport, LedgerStore, StoreError};
 use types::JournalPos;
 
 use crate::mark::{write_mark, MarkError};
@@ -56,21 +56,26 @@ pub struct CheckpointReport {
 ///
 /// `mark_dir` is the directory that holds the mark file (the ledger directory, as in
 /// BookKeeper), and `mark_name` its file name.
-pub(crate) async fn run_checkpoint<JD, S, LD, MD>(
+/// The flush writes reach the entry log at about `rate`, pausing with `pace` (see
+/// `LedgerStore::flush_paced`); `CompactionRate::Unlimited` never pauses.
+pub(crate) async fn run_checkpoint<JD, S, LD, MD, P>(
     journal: &journal::Journal<JD, S>,
     store: &LedgerStore<LD>,
     mark_dir: &MD,
     mark_name: &str,
+    rate: CompactionRate,
+    pace: &P,
 ) -> Result<CheckpointReport, CheckpointError>
 where
     JD: DurableDir,
     S: Sleep,
     LD: DurableDir,
     MD: DurableDir,
+    P: ledger_store::Sleep,
 {
     // Step 1: the mark is read before the flush starts (module doc, step 2 explains why).
     let mark = journal.durable_pos();
-    let flush = store.flush().await?;
+    let flush = store.flush_paced(rate, pace).await?;
     write_mark(mark_dir, mark_name, mark).await?;
     let journal_files_removed = journal.trim_below(mark).await?;
     tracing::debug!(?mark, journal_files_removed, "checkpoint complete");

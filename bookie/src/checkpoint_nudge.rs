@@ -19,6 +19,27 @@ pub const EARLY_CHECKPOINT_FILL_NUMERATOR: u64 = 1;
 /// See [`EARLY_CHECKPOINT_FILL_NUMERATOR`].
 pub const EARLY_CHECKPOINT_FILL_DENOMINATOR: u64 = 2;
 
+/// The slowest a background checkpoint writes its entries, in bytes per second: small flushes
+/// (the periodic one of a quiet bookie) still finish within a fraction of a second.
+pub const BACKGROUND_FLUSH_FLOOR_BYTES_PER_S: u64 = 64 << 20;
+
+/// A background checkpoint writes its entries at this many times the rate they arrived at, so it
+/// ends in about a quarter of the time the write cache took to fill, with room to spare.
+pub const BACKGROUND_FLUSH_SPEEDUP: u64 = 4;
+
+/// The write rate of a background checkpoint that flushes `active_bytes` gathered over `since`
+/// (since the previous checkpoint started): spread out instead of one burst, whose writes and
+/// syncs the journal's syncs would queue behind on a shared disk.
+pub fn background_flush_rate(
+    active_bytes: u64,
+    since: std::time::Duration,
+) -> ledger_store::CompactionRate {
+    let seconds = since.as_secs_f64().max(1e-3);
+    let arrival_bytes_per_s = active_bytes as f64 / seconds;
+    let rate = (arrival_bytes_per_s * BACKGROUND_FLUSH_SPEEDUP as f64) as u64;
+    ledger_store::CompactionRate::BytesPerSecond(rate.max(BACKGROUND_FLUSH_FLOOR_BYTES_PER_S))
+}
+
 /// A one-slot, single-threaded wake-up flag.
 #[derive(Debug, Default)]
 pub struct CheckpointNudge {
@@ -93,6 +114,27 @@ mod tests {
         assert!(block_on(poll_once(wanted.as_mut())).is_none());
         nudge.nudge();
         assert!(block_on(poll_once(wanted.as_mut())).is_some());
+    }
+
+    #[test]
+    fn a_background_flush_runs_four_times_faster_than_the_cache_filled_with_a_floor() {
+        use ledger_store::CompactionRate::BytesPerSecond;
+        use std::time::Duration;
+        assert_eq!(
+            background_flush_rate(16 << 20, Duration::from_millis(100)),
+            BytesPerSecond((4 * 160) << 20),
+            "fast ingest: 160 MiB/s in, 640 MiB/s out"
+        );
+        assert_eq!(
+            background_flush_rate(16 << 20, Duration::from_secs(4)),
+            BytesPerSecond(BACKGROUND_FLUSH_FLOOR_BYTES_PER_S),
+            "4 MiB/s in: the floor"
+        );
+        assert_eq!(
+            background_flush_rate(1 << 20, Duration::ZERO),
+            BytesPerSecond(4 * 1_048_576_000),
+            "no time elapsed counts as a millisecond"
+        );
     }
 
     #[test]

@@ -319,8 +319,27 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
 
     /// Runs one checkpoint (see [`crate::checkpoint`]); concurrent calls are serialised.
     pub async fn checkpoint(&self) -> Result<CheckpointReport, CheckpointError> {
+        self.checkpoint_paced(ledger_store::CompactionRate::Unlimited, &NoPause)
+            .await
+    }
+
+    /// A checkpoint whose flush writes reach the entry log at about `rate` (a background
+    /// checkpoint, see `checkpoint_nudge::background_flush_rate`), pausing with `pace`.
+    pub async fn checkpoint_paced<P: ledger_store::Sleep>(
+        &self,
+        rate: ledger_store::CompactionRate,
+        pace: &P,
+    ) -> Result<CheckpointReport, CheckpointError> {
         let _guard = self.checkpoint_lock.lock().await;
-        run_checkpoint(&self.journal, &self.store, &self.mark_dir, &self.mark_name).await
+        run_checkpoint(
+            &self.journal,
+            &self.store,
+            &self.mark_dir,
+            &self.mark_name,
+            rate,
+            pace,
+        )
+        .await
     }
 
     fn ledger_for_write(
@@ -424,4 +443,11 @@ fn ledger_deleted<LD: DurableDir>(
         "skipping a replayed record of a deleted ledger"
     );
     true
+}
+
+/// The pause of an unpaced checkpoint (never called: an unlimited rate never pauses).
+struct NoPause;
+
+impl ledger_store::Sleep for NoPause {
+    async fn sleep(&self, _duration: std::time::Duration) {}
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use ledger_store::CompactionRate;
 
 use super::core::CoreContext;
+use crate::checkpoint_nudge::background_flush_rate;
 use crate::server::state::disk_full_verdict;
 
 /// Spawns the periodic tasks of one core (detached: they live as long as the executor).
@@ -17,6 +18,7 @@ pub fn spawn_core_tasks(context: &Rc<CoreContext>) {
     let checkpoint = Rc::clone(context);
     glommio::spawn_local(async move {
         let period = Duration::from_millis(checkpoint.config.flush_interval_ms);
+        let mut previous_start = std::time::Instant::now();
         loop {
             // The period, or earlier when the write cache fills (`checkpoint_nudge`).
             futures_lite::future::or(
@@ -24,7 +26,15 @@ pub fn spawn_core_tasks(context: &Rc<CoreContext>) {
                 checkpoint.shard.checkpoint_wanted(),
             )
             .await;
-            if let Err(error) = checkpoint.shard.checkpoint().await {
+            let start = std::time::Instant::now();
+            let (active_bytes, _) = checkpoint.shard.store().write_cache_bytes();
+            let rate = background_flush_rate(active_bytes, start - previous_start);
+            previous_start = start;
+            if let Err(error) = checkpoint
+                .shard
+                .checkpoint_paced(rate, &checkpoint.timer)
+                .await
+            {
                 tracing::error!(core = checkpoint.core, %error, "checkpoint failed");
             }
         }

@@ -20,6 +20,8 @@
 use disk::DurableDir;
 use types::LedgerId;
 
+use crate::pacing::{CompactionRate, Sleep};
+
 use super::lease::Lease;
 use super::LedgerStore;
 use crate::entry_log::format::RECORD_HEADER_BYTES;
@@ -52,6 +54,19 @@ impl<D: DurableDir> LedgerStore<D> {
     /// Makes durable every entry and ledger-state change accepted before the call. See the
     /// module documentation of [`crate::store`] for the contract and the failure states.
     pub async fn flush(&self) -> Result<FlushReport, StoreError> {
+        self.flush_paced(CompactionRate::Unlimited, &NoSleep).await
+    }
+
+    /// [`LedgerStore::flush`], pausing after each write buffer of entries so that they reach the
+    /// entry log at about `rate` (a background flush on a disk shared with the journal: one
+    /// burst of writes and syncs would queue the journal's syncs behind it). The pauses stop as
+    /// soon as the active write-cache half is half full again: the flush must end before adds
+    /// find the cache full and wait for it. Same contract.
+    pub async fn flush_paced<S: Sleep>(
+        &self,
+        rate: CompactionRate,
+        sleep: &S,
+    ) -> Result<FlushReport, StoreError> {
         let _guard = self.gate.lock().await;
         self.check_not_poisoned()?;
         let entries = self.write_cache.borrow_mut().start_flush();
@@ -63,7 +78,9 @@ impl<D: DurableDir> LedgerStore<D> {
             .iter()
             .map(|&ledger_id| IndexRecord::DeleteLedger { ledger_id })
             .collect();
-        let result = self.write_entries(&entries, &mut records).await;
+        let result = self
+            .write_entries(&entries, &mut records, rate, sleep)
+            .await;
         let result = match result {
             Ok(bytes_flushed) => self
                 .commit(state_bytes.as_deref(), &records)
@@ -95,22 +112,36 @@ impl<D: DurableDir> LedgerStore<D> {
     }
 
     /// Step 2: appends the entries and syncs the logs; pushes one put per entry onto `records`.
-    async fn write_entries(
+    async fn write_entries<S: Sleep>(
         &self,
         entries: &[(LedgerId, i64, bytes::Bytes)],
         records: &mut Vec<IndexRecord>,
+        rate: CompactionRate,
+        sleep: &S,
     ) -> Result<u64, StoreError> {
         if entries.is_empty() {
             return Ok(0);
         }
         let mut writer = Lease::take(&self.writer)?;
         let mut bytes_flushed = 0;
+        let mut bytes_since_pause = 0;
         let mut result = Ok(());
         for (ledger_id, entry_id, body) in entries {
+            if bytes_since_pause >= self.config.write_buffer_bytes as u64 {
+                let (active_bytes, _) = self.write_cache.borrow().bytes();
+                let hurry =
+                    active_bytes.saturating_mul(2) >= self.config.write_cache_half_bytes_max();
+                let pause = rate.pause_after(0, bytes_since_pause);
+                if !pause.is_zero() && !hurry {
+                    sleep.sleep(pause).await;
+                }
+                bytes_since_pause = 0;
+            }
             match writer.append(&self.dir, *ledger_id, *entry_id, body).await {
                 Ok(location) => {
                     let record_bytes = (RECORD_HEADER_BYTES + body.len()) as u32;
                     bytes_flushed += u64::from(record_bytes);
+                    bytes_since_pause += u64::from(record_bytes);
                     records.push(IndexRecord::Put {
                         ledger_id: *ledger_id,
                         entry_id: *entry_id,
@@ -251,4 +282,11 @@ impl<D: DurableDir> LedgerStore<D> {
             }
         }
     }
+}
+
+/// The sleep of an unpaced flush (never called: an unlimited rate never pauses).
+struct NoSleep;
+
+impl Sleep for NoSleep {
+    async fn sleep(&self, _duration: std::time::Duration) {}
 }
