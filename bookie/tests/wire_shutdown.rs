@@ -11,35 +11,16 @@
 
 mod support;
 
-use std::collections::HashMap;
-
-use proto::v2::{Flags, Response};
+use proto::v2::Response;
 use proto::StatusCode;
-use support::{entry, key, scratch_dir, v2_add, v2_read, Bookie};
+use support::{pipeline_v2_adds, scratch_dir, v2_read, Bookie};
 
 #[test]
 fn sigterm_drains_checkpoints_and_the_restart_replays_nothing() {
     let dir = scratch_dir();
     let mut bookie = Bookie::start(dir.path(), 2, &[]);
     let mut client = bookie.connect();
-    let mut bodies = HashMap::new();
-    for entry_id in 0..25 {
-        for ledger_id in 1..=4 {
-            let body = entry(
-                ledger_id,
-                entry_id,
-                format!("kept-{ledger_id}-{entry_id}").as_bytes(),
-            );
-            bodies.insert((ledger_id, entry_id), body.clone());
-            client.send_v2(&v2_add(key(b"pw"), body, Flags::NONE));
-        }
-    }
-    for _ in 0..bodies.len() {
-        let Response::Add(add) = client.recv_v2() else {
-            panic!("expected an ADD response")
-        };
-        assert_eq!(add.status, StatusCode::Ok);
-    }
+    let bodies = pipeline_v2_adds(&mut client, 1..=4, 25, "kept");
     drop(client);
 
     let status = bookie.terminate();

@@ -6,11 +6,9 @@
 
 mod support;
 
-use std::collections::HashMap;
-
 use proto::v2::{Flags, Response};
 use proto::StatusCode;
-use support::{entry, key, scratch_dir, v2_add, v2_read, Bookie};
+use support::{entry, key, pipeline_v2_adds, scratch_dir, v2_add, v2_read, Bookie};
 
 #[test]
 fn pipelined_adds_on_both_cores_read_back_identical() {
@@ -20,27 +18,7 @@ fn pipelined_adds_on_both_cores_read_back_identical() {
     let dir = scratch_dir();
     let bookie = Bookie::start(dir.path(), 2, &[]);
     let mut client = bookie.connect();
-    let master_key = key(b"pw");
-    let mut bodies = HashMap::new();
-    for entry_id in 0..25 {
-        for ledger_id in 1..=4 {
-            let body = entry(
-                ledger_id,
-                entry_id,
-                format!("entry-{ledger_id}-{entry_id}").as_bytes(),
-            );
-            bodies.insert((ledger_id, entry_id), body.clone());
-            client.send_v2(&v2_add(master_key, body, Flags::NONE));
-        }
-    }
-    for _ in 0..bodies.len() {
-        let Response::Add(add) = client.recv_v2() else {
-            panic!("expected an ADD response")
-        };
-        assert_eq!(add.status, StatusCode::Ok);
-        assert_eq!(add.version, 2);
-        assert!(bodies.contains_key(&(add.ledger_id, add.entry_id)));
-    }
+    let bodies = pipeline_v2_adds(&mut client, 1..=4, 25, "entry");
     for ((ledger_id, entry_id), body) in &bodies {
         client.send_v2(&v2_read(*ledger_id, *entry_id, None));
         let Response::Read(read) = client.recv_v2() else {

@@ -392,3 +392,35 @@ pub fn v3_read(ledger_id: LedgerId, entry_id: EntryId) -> v3::ReadRequest {
         flag: None,
     }
 }
+
+/// Pipelines v2 adds of entries `0..entries` to each ledger of `ledgers` (interleaved, payload
+/// `"{tag}-{ledger}-{entry}"`) on `client` without waiting, then checks that every answer is an
+/// EOK v2 ADD of one of them, in any order. Returns the bodies by (ledger, entry).
+pub fn pipeline_v2_adds(
+    client: &mut Client,
+    ledgers: std::ops::RangeInclusive<LedgerId>,
+    entries: EntryId,
+    tag: &str,
+) -> std::collections::HashMap<(LedgerId, EntryId), Bytes> {
+    let mut bodies = std::collections::HashMap::new();
+    for entry_id in 0..entries {
+        for ledger_id in ledgers.clone() {
+            let body = entry(
+                ledger_id,
+                entry_id,
+                format!("{tag}-{ledger_id}-{entry_id}").as_bytes(),
+            );
+            bodies.insert((ledger_id, entry_id), body.clone());
+            client.send_v2(&v2_add(key(b"pw"), body, v2::Flags::NONE));
+        }
+    }
+    for _ in 0..bodies.len() {
+        let v2::Response::Add(add) = client.recv_v2() else {
+            panic!("expected an ADD response")
+        };
+        assert_eq!(add.status, proto::StatusCode::Ok);
+        assert_eq!(add.version, 2);
+        assert!(bodies.contains_key(&(add.ledger_id, add.entry_id)));
+    }
+    bodies
+}
