@@ -5,6 +5,9 @@
 //! Invariants:
 //! - An ADD, WRITE_LAC or fencing READ is answered EOK only after its journal record is durable
 //!   (the shard's contract); a fencing READ reads only after the fence is durable.
+//! - A fencing READ waits at most `FENCE_WAIT` for its fence record to be durable, then answers
+//!   EIO (the fence itself stays, and becomes durable whenever the journal gets there), as
+//!   BookKeeper does without a dedicated fence thread pool (spec §5.1).
 //! - A read-only bookie refuses normal ADD and WRITE_LAC with EREADONLY and still accepts
 //!   high-priority (recovery) adds; reads and fences are always served.
 //! - Storage errors become status codes here and nowhere else.
@@ -20,6 +23,9 @@ use proto::StatusCode;
 use types::{special_entry, EntryId, LedgerId};
 
 use super::op::{LongPoll, Op, Outcome};
+
+/// How long a fencing read waits for its fence to be durable before it answers EIO.
+pub const FENCE_WAIT: Duration = Duration::from_secs(1);
 use crate::storage_shard::{StorageShard, WriteError};
 
 /// What the executor needs besides the shard.
@@ -82,7 +88,24 @@ where
             want_max_lac,
         } => {
             if let Some(key) = fence_key {
-                let status = write_status(ledger_id, shard.fence(ledger_id, &key).await);
+                let fenced = futures_lite::future::or(
+                    async { Some(shard.fence(ledger_id, &key).await) },
+                    async {
+                        context.timer.sleep(FENCE_WAIT).await;
+                        None
+                    },
+                )
+                .await;
+                let status = match fenced {
+                    Some(result) => write_status(ledger_id, result),
+                    None => {
+                        tracing::warn!(
+                            ledger_id,
+                            "fence not durable within {FENCE_WAIT:?}; answering EIO"
+                        );
+                        StatusCode::IoError
+                    }
+                };
                 if status != StatusCode::Ok {
                     return Outcome::Read {
                         status,
