@@ -258,18 +258,12 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     }
 
     /// FORCE_LEDGER (spec §5.3): returns once every journal record appended before this call is
-    /// durable. The ledger's key record is appended again as the barrier: it is written after
-    /// every earlier record, and replaying it is a no-op for a ledger that already has that key.
+    /// durable (`Journal::barrier`: nothing is written for it; at once when nothing is pending).
     pub async fn force_ledger(&self, ledger_id: LedgerId) -> Result<(), WriteError> {
-        let Some(state) = self.store.ledger_state(ledger_id) else {
+        if self.store.ledger_state(ledger_id).is_none() {
             return Err(WriteError::Store(StoreError::NoLedger { ledger_id }));
-        };
-        self.journal
-            .append(Record::LedgerKey {
-                ledger_id,
-                master_key: state.master_key,
-            })
-            .await?;
+        }
+        self.journal.barrier().await?;
         Ok(())
     }
 

@@ -578,6 +578,9 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             if let Some(waker) = state.writer_waker.take() {
                 waker.wake();
             }
+            for waker in state.barrier_wakers.drain(..) {
+                waker.wake();
+            }
         }
         // Completing may run callbacks; no borrow is held while they run.
         for (end, waiter) in done {

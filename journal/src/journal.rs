@@ -67,6 +67,11 @@ pub(crate) struct State<F> {
     pub(crate) zeroed_bytes: u64,
     /// `stats.batches` and `stats.bytes_written` at the last zero-fill decision.
     pub(crate) zero_filled_at: (u64, u64),
+    /// Records accepted into the queue so far; with `stats.records_durable` (records are made
+    /// durable in append order) it tells a barrier when everything before it is durable.
+    pub(crate) appended: u64,
+    /// Tasks waiting in [`Journal::barrier`].
+    pub(crate) barrier_wakers: Vec<Waker>,
     pub(crate) stats: JournalStats,
 }
 
@@ -115,6 +120,8 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             allocated_bytes: config.preallocate_step_bytes,
             zeroed_bytes: crate::zero_fill::first_zeroed_end(&config),
             zero_filled_at: (0, 0),
+            appended: 0,
+            barrier_wakers: Vec::new(),
             stats: JournalStats::default(),
         };
         Ok(Journal {
@@ -191,6 +198,7 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         };
         state.queued_bytes += record_bytes;
         state.queue.push_back(Queued { record, waiter });
+        state.appended += 1;
         if let Some(waker) = state.writer_waker.take() {
             waker.wake();
         }
@@ -227,6 +235,27 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
     /// End of the last group-commit write that completed (in the page cache or device queue).
     pub fn written_pos(&self) -> JournalPos {
         self.state.borrow().written_pos
+    }
+
+    /// Completes once every record appended before this call is durable (FORCE_LEDGER), without
+    /// appending anything: at once when nothing is pending. Fails with `Poisoned` if the journal
+    /// is poisoned first.
+    pub async fn barrier(&self) -> Result<(), JournalError> {
+        let target = self.state.borrow().appended;
+        futures_lite::future::poll_fn(|context| {
+            let mut state = self.state.borrow_mut();
+            if state.stats.records_durable >= target {
+                return std::task::Poll::Ready(Ok(()));
+            }
+            if let Some(cause) = &state.poisoned {
+                return std::task::Poll::Ready(Err(JournalError::Poisoned {
+                    cause: cause.clone(),
+                }));
+            }
+            state.barrier_wakers.push(context.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
     }
 
     /// End of the last group-commit write made durable by a successful fsync: a valid checkpoint
@@ -304,6 +333,9 @@ pub(crate) fn wake_all<F>(state: &mut State<F>) {
         waker.wake();
     }
     for waker in state.space_wakers.drain(..) {
+        waker.wake();
+    }
+    for waker in state.barrier_wakers.drain(..) {
         waker.wake();
     }
 }

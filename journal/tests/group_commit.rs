@@ -274,3 +274,54 @@ fn group_wait_uses_the_sleep_and_batches_records() {
     assert_eq!(*sleep.0.borrow(), 1);
     assert_eq!(journal.stats().batches, 1);
 }
+
+/// Goal: a barrier (FORCE_LEDGER) completes once every earlier append is durable, at once when
+/// nothing is pending, writes no record of its own, and fails once the journal is poisoned.
+#[test]
+fn a_barrier_waits_for_earlier_appends_and_writes_nothing() {
+    use futures_lite::future::poll_once;
+    let disk = FaultyDisk::new();
+    let journal = open(&disk, small_config());
+    assert!(
+        matches!(block_on(poll_once(journal.barrier())), Some(Ok(()))),
+        "nothing pending: done at once"
+    );
+    let work = async {
+        let mut first = journal.append(entry(1, 0));
+        let mut second = journal.append(entry(1, 1));
+        journal.barrier().await.expect("barrier");
+        let first_done = poll_once(&mut first).await;
+        let second_done = poll_once(&mut second).await;
+        journal.close();
+        (first_done, second_done)
+    };
+    let ((first, second), writer) = block_on(zip(work, journal.run_writer()));
+    writer.expect("writer");
+    assert!(matches!(first, Some(Ok(_))), "{first:?}");
+    assert!(matches!(second, Some(Ok(_))), "{second:?}");
+    assert_eq!(
+        journal.stats().records_durable,
+        2,
+        "the barrier wrote nothing"
+    );
+
+    let disk = FaultyDisk::new();
+    let journal = open(&disk, small_config());
+    disk.inject(Fault::sticky(
+        ".journal",
+        FaultOp::Sync,
+        InjectedError::SyncFailed,
+    ));
+    let work = async {
+        let append = journal.append(entry(1, 0));
+        let barrier = journal.barrier().await;
+        let _ = append.await;
+        barrier
+    };
+    let (barrier, writer) = block_on(zip(work, journal.run_writer()));
+    assert!(writer.is_err());
+    assert!(
+        matches!(barrier, Err(JournalError::Poisoned { .. })),
+        "{barrier:?}"
+    );
+}
