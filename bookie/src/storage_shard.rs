@@ -295,10 +295,9 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     /// if it already is, else when an add moves it there. The caller bounds the wait.
     pub async fn wait_for_lac_above(&self, ledger_id: LedgerId, previous_lac: EntryId) {
         let current_lac = || {
-            self.ledger_state(ledger_id)
-                .map_or(types::special_entry::INVALID, |state| {
-                    state.last_add_confirmed
-                })
+            self.store
+                .last_add_confirmed(ledger_id)
+                .unwrap_or(types::special_entry::INVALID)
         };
         self.lac_waiters
             .lac_above(ledger_id, previous_lac, current_lac)
@@ -313,8 +312,11 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
 
     /// Runs one checkpoint (see [`crate::checkpoint`]); concurrent calls are serialised.
     pub async fn checkpoint(&self) -> Result<CheckpointReport, CheckpointError> {
-        self.checkpoint_paced(ledger_store::CompactionRate::Unlimited, &NoPause)
-            .await
+        self.checkpoint_paced(
+            ledger_store::CompactionRate::Unlimited,
+            &ledger_store::NoPause,
+        )
+        .await
     }
 
     /// A checkpoint whose flush writes reach the entry log at about `rate` (a background
@@ -437,11 +439,4 @@ fn ledger_deleted<LD: DurableDir>(
         "skipping a replayed record of a deleted ledger"
     );
     true
-}
-
-/// The pause of an unpaced checkpoint (never called: an unlimited rate never pauses).
-struct NoPause;
-
-impl ledger_store::Sleep for NoPause {
-    async fn sleep(&self, _duration: std::time::Duration) {}
 }

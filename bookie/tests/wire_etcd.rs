@@ -7,26 +7,17 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use metadata::test_support::EtcdServer;
 use metadata::{AnyMetadataStore, BookieId, MetadataStore, ZkOptions};
-use support::{scratch_dir, Bookie};
+use support::{init_cluster, scratch_dir, Bookie};
 
 #[test]
 fn a_bookie_registers_on_etcd() {
     let etcd = EtcdServer::start().unwrap();
     let uri = etcd.uri("/ledgers");
-    let init = Command::new(env!("CARGO_BIN_EXE_bookie"))
-        .args(["init-cluster", "--metadata-service-uri", &uri])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    init_cluster(&uri);
 
     let dir = scratch_dir();
     let bookie = Bookie::start(dir.path(), 1, &[&format!("metadataServiceUri={uri:?}")]);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use metadata::test_support::ZooKeeperServer;
 use metadata::{BookieId, BookieSet, MetadataStore, ZkMetadataStore, ZkOptions};
-use support::{scratch_dir, Bookie};
+use support::{init_cluster, scratch_dir, Bookie};
 
 fn list(store: &ZkMetadataStore) -> BookieSet {
     futures::executor::block_on(store.list_bookies()).unwrap()
@@ -34,15 +34,7 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 fn three_bookies_register_and_follow_read_only_mode() {
     let zookeeper = ZooKeeperServer::start().unwrap();
     let uri = zookeeper.uri("/ledgers");
-    let init = Command::new(env!("CARGO_BIN_EXE_bookie"))
-        .args(["init-cluster", "--metadata-service-uri", &uri])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    init_cluster(&uri);
     let uri_set = format!("metadataServiceUri={uri:?}");
 
     let dirs: Vec<_> = (0..3).map(|_| scratch_dir()).collect();

@@ -24,7 +24,8 @@ pub struct JournalConfig {
     pub batch_bytes_max: usize,
     /// Group-commit writes on the device at once (at least 1): the next batch is written while
     /// earlier ones are still in flight, so the device never idles while a batch is encoded.
-    /// Writes are published (and synced) in file order. Default 4 (measured against 2: docs/notes/journal-architecture.md).
+    /// Writes are published (and synced) in file order. Default 4 (measured against 2:
+    /// docs/notes/journal-architecture.md).
     pub writes_in_flight_max: usize,
     /// A batch of at most this many bytes, started while every earlier write is durable and
     /// none is in flight, is written durable by itself (`DurableFile::write_buffer_durable_at`:

@@ -6,8 +6,9 @@
 //! publishes `written_pos`. The sync loop fsyncs whatever is written and not yet durable,
 //! publishes `durable_pos` and completes the appends it covers. A small batch started while
 //! nothing is in flight or unsynced (`dsync_batch_bytes_max`, the light-load case) is written
-//! durable by itself instead, so publishing it publishes `durable_pos` too. Up to `writes_in_flight_max` writes and one fsync are on the device at once (with an asynchronous file), and each batch
-//! is encoded straight into the file's write buffer (`DurableFile::alloc_write_buffer`) while
+//! durable by itself instead, so publishing it publishes `durable_pos` too. Up to
+//! `writes_in_flight_max` writes and one fsync are on the device at once (with an asynchronous
+//! file), and each batch is encoded straight into the file's write buffer (`DurableFile::alloc_write_buffer`) while
 //! earlier writes are in flight.
 //!
 //! Invariants:

@@ -36,6 +36,6 @@ mod write_cache;
 pub use config::StoreConfig;
 pub use error::StoreError;
 pub use ledger_state::LedgerState;
-pub use pacing::{CompactionRate, Sleep};
+pub use pacing::{CompactionRate, NoPause, Sleep};
 pub use store::ENTRY_BODY_BYTES_MIN;
 pub use store::{CompactionReport, FlushReport, GcReport, LedgerStore};

@@ -12,6 +12,15 @@ pub trait Sleep {
     async fn sleep(&self, duration: Duration);
 }
 
+/// A sleep that is over at once: the pacer of work that runs at [`CompactionRate::Unlimited`]
+/// (an unpaced flush or checkpoint), where no pause is ever asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPause;
+
+impl Sleep for NoPause {
+    async fn sleep(&self, _duration: Duration) {}
+}
+
 /// How fast compaction may copy entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompactionRate {

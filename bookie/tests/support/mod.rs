@@ -424,3 +424,16 @@ pub fn pipeline_v2_adds(
     }
     bodies
 }
+
+/// Runs `bookie init-cluster` against `uri` and asserts that it succeeded.
+pub fn init_cluster(uri: &str) {
+    let init = Command::new(env!("CARGO_BIN_EXE_bookie"))
+        .args(["init-cluster", "--metadata-service-uri", uri])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+}

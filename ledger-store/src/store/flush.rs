@@ -20,7 +20,7 @@
 use disk::DurableDir;
 use types::LedgerId;
 
-use crate::pacing::{CompactionRate, Sleep};
+use crate::pacing::{CompactionRate, NoPause, Sleep};
 
 use super::lease::Lease;
 use super::LedgerStore;
@@ -54,7 +54,7 @@ impl<D: DurableDir> LedgerStore<D> {
     /// Makes durable every entry and ledger-state change accepted before the call. See the
     /// module documentation of [`crate::store`] for the contract and the failure states.
     pub async fn flush(&self) -> Result<FlushReport, StoreError> {
-        self.flush_paced(CompactionRate::Unlimited, &NoSleep).await
+        self.flush_paced(CompactionRate::Unlimited, &NoPause).await
     }
 
     /// [`LedgerStore::flush`], pausing after each write buffer of entries so that they reach the
@@ -282,11 +282,4 @@ impl<D: DurableDir> LedgerStore<D> {
             }
         }
     }
-}
-
-/// The sleep of an unpaced flush (never called: an unlimited rate never pauses).
-struct NoSleep;
-
-impl Sleep for NoSleep {
-    async fn sleep(&self, _duration: std::time::Duration) {}
 }

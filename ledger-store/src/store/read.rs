@@ -45,23 +45,25 @@ impl<D: DurableDir> LedgerStore<D> {
         if let Some(body) = self.read_cache.borrow().get(ledger_id, entry_id) {
             return Ok(body);
         }
-        if let Some(location) = self.indexed_location(ledger_id, entry_id) {
-            if self
-                .span_reads
-                .wait_for_covering(location.log_id(), location.offset_bytes())
-                .await
-            {
-                if let Some(body) = self.read_cache.borrow().get(ledger_id, entry_id) {
-                    return Ok(body);
-                }
+        let lookup = || {
+            self.indexed_location(ledger_id, entry_id)
+                .ok_or(StoreError::NoEntry {
+                    ledger_id,
+                    entry_id,
+                })
+        };
+        let mut location = lookup()?;
+        if self
+            .span_reads
+            .wait_for_covering(location.log_id(), location.offset_bytes())
+            .await
+        {
+            if let Some(body) = self.read_cache.borrow().get(ledger_id, entry_id) {
+                return Ok(body);
             }
+            // Looked up again: compaction may have moved the entry while this read waited.
+            location = lookup()?;
         }
-        let location = self
-            .indexed_location(ledger_id, entry_id)
-            .ok_or(StoreError::NoEntry {
-                ledger_id,
-                entry_id,
-            })?;
         let log = self
             .logs
             .borrow()
