@@ -192,14 +192,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             }
             Err(error) => return Err(WriteError::Store(error)),
         }
-        self.lac_waiters.wake(ledger_id);
-        let (active_bytes, _) = self.store.write_cache_bytes();
-        if CheckpointNudge::is_due(
-            active_bytes,
-            self.store.config().write_cache_half_bytes_max(),
-        ) {
-            self.checkpoint_nudge.nudge();
-        }
+        self.after_store_add(ledger_id);
         // Applied to the store above and journaled below with no `.await` in between (checkpoint
         // rule). The key record, when needed, is queued first, so it precedes the entry.
         let key = self.journal_key_if_first(ledger_id, master_key);
@@ -213,6 +206,69 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         }
         entry.await?;
         Ok(())
+    }
+
+    /// Whether [`add_entry_then`](Self::add_entry_then) can take an add of `body_bytes` to
+    /// `ledger_id` now: the write cache has room for it and the ledger's key record is already
+    /// in the journal. Otherwise use [`add_entry`](Self::add_entry), which may wait.
+    pub fn can_add_without_waiting(&self, ledger_id: LedgerId, body_bytes: usize) -> bool {
+        let (active_bytes, _) = self.store.write_cache_bytes();
+        active_bytes + body_bytes as u64 <= self.store.config().write_cache_half_bytes_max()
+            && self.keys_journaled.borrow().contains(&ledger_id)
+    }
+
+    /// [`add_entry`](Self::add_entry) without a future: the same checks and effects, and `done`
+    /// is called on this core exactly once, with the outcome, once the entry's journal record is
+    /// durable or failed (at once for an add refused up front). Meant for adds that
+    /// [`can_add_without_waiting`](Self::can_add_without_waiting); otherwise a full write cache
+    /// answers `WriteCacheFull` rather than waiting for a checkpoint.
+    pub fn add_entry_then(
+        &self,
+        ledger_id: LedgerId,
+        entry_id: EntryId,
+        master_key: &MasterKey,
+        body: Bytes,
+        recovery_add: bool,
+        done: impl FnOnce(Result<(), WriteError>) + 'static,
+    ) {
+        let state = match self.ledger_for_write(ledger_id, master_key) {
+            Ok(state) => state,
+            Err(error) => return done(Err(error)),
+        };
+        if state.fenced && !recovery_add {
+            return done(Err(WriteError::Fenced { ledger_id }));
+        }
+        if let Err(error) = self.store.add_entry(ledger_id, entry_id, body.clone()) {
+            return done(Err(WriteError::Store(error)));
+        }
+        self.after_store_add(ledger_id);
+        // Checkpoint rule as in `add_entry`: no `.await` between the store and the journal. The
+        // key record goes first when the ledger has none in the journal yet (journal order
+        // completes it before the entry, and a failed write fails every later record).
+        if let Some(key) = self.journal_key_if_first(ledger_id, master_key) {
+            drop(key);
+        }
+        self.journal.append_with_callback(
+            Record::Entry {
+                ledger_id,
+                entry_id,
+                body,
+            },
+            Box::new(move |result| done(result.map(|_| ()).map_err(WriteError::Journal))),
+        );
+    }
+
+    /// What every accepted add does after the store took it: wake long polls, nudge the
+    /// checkpoint when the active cache half is half full.
+    fn after_store_add(&self, ledger_id: LedgerId) {
+        self.lac_waiters.wake(ledger_id);
+        let (active_bytes, _) = self.store.write_cache_bytes();
+        if CheckpointNudge::is_due(
+            active_bytes,
+            self.store.config().write_cache_half_bytes_max(),
+        ) {
+            self.checkpoint_nudge.nudge();
+        }
     }
 
     /// Fences a ledger (creating it if unknown, spec §5.1). Returns once the fence is durable.

@@ -77,15 +77,21 @@ impl WriteCache {
         body: Bytes,
     ) -> CacheInsert {
         let key = (ledger_id, entry_id);
-        if self.active.entries.contains_key(&key) || self.flushing.entries.contains_key(&key) {
+        // The flushing half is empty between flushes: skip its descent then.
+        if !self.flushing.entries.is_empty() && self.flushing.entries.contains_key(&key) {
             return CacheInsert::AlreadyPresent;
         }
-        if self.active.bytes + body.len() as u64 > self.half_bytes_max {
-            return CacheInsert::Full;
+        let full = self.active.bytes + body.len() as u64 > self.half_bytes_max;
+        // One descent of the active half: the vacant entry is where the body goes.
+        match self.active.entries.entry(key) {
+            std::collections::btree_map::Entry::Occupied(_) => CacheInsert::AlreadyPresent,
+            std::collections::btree_map::Entry::Vacant(_) if full => CacheInsert::Full,
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                self.active.bytes += body.len() as u64;
+                slot.insert(body);
+                CacheInsert::Inserted
+            }
         }
-        self.active.bytes += body.len() as u64;
-        self.active.entries.insert(key, body);
-        CacheInsert::Inserted
     }
 
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<Bytes> {

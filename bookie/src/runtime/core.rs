@@ -23,7 +23,7 @@ use proto::StatusCode;
 
 use super::timer::GlommioTimer;
 use crate::config::Config;
-use crate::server::execute::{execute, ExecuteContext};
+use crate::server::execute::{can_execute_add_now, execute, execute_add_then, ExecuteContext};
 use crate::server::metrics::CoreMetrics;
 use crate::server::op::{Op, Outcome};
 use crate::server::state::BookieState;
@@ -175,6 +175,29 @@ impl CoreContext {
             self.metrics.read_entry.record(ok, started.elapsed());
         }
         outcome
+    }
+
+    /// Whether `op` is an ADD this core can take at once with [`add_now`](Self::add_now): its
+    /// ledger is owned here, the per-core write bound has room, and the shard needs no wait.
+    pub fn can_add_now(&self, op: &Op) -> bool {
+        owner_core(op.ledger_id(), self.cores) == self.core
+            && self.writes_in_flight.get() < self.config.add_requests_in_flight_max
+            && can_execute_add_now(&self.shard, op, self.state.is_read_only())
+    }
+
+    /// Runs an ADD that [`can_add_now`](Self::can_add_now) without a task: `done` hears the
+    /// outcome once the entry is durable (the same outcome and metrics as `execute_local`).
+    pub fn add_now(self: &Rc<Self>, op: Op, done: impl FnOnce(Outcome) + 'static) {
+        self.writes_in_flight.set(self.writes_in_flight.get() + 1);
+        let started = Instant::now();
+        let context = Rc::clone(self);
+        execute_add_then(&self.shard, op, move |outcome| {
+            let writes = &context.writes_in_flight;
+            writes.set(writes.get().saturating_sub(1));
+            let ok = outcome.status() == StatusCode::Ok;
+            context.metrics.add_entry.record(ok, started.elapsed());
+            done(outcome);
+        });
     }
 
     /// Free and total bytes summed over the ledger directories.

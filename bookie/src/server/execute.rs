@@ -36,6 +36,66 @@ pub struct ExecuteContext<'a, T: Sleep> {
     pub timer: &'a T,
 }
 
+/// Whether `op` is an ADD that [`execute_add_then`] takes at once: not refused as read-only,
+/// and the shard needs no checkpoint or key record first
+/// ([`StorageShard::can_add_without_waiting`]).
+pub fn can_execute_add_now<JD, LD, S>(
+    shard: &StorageShard<JD, LD, S>,
+    op: &Op,
+    read_only: bool,
+) -> bool
+where
+    JD: DurableDir,
+    LD: DurableDir + Clone,
+    S: JournalSleep,
+{
+    match op {
+        Op::Add {
+            ledger_id,
+            body,
+            high_priority,
+            ..
+        } => {
+            (!read_only || *high_priority) && shard.can_add_without_waiting(*ledger_id, body.len())
+        }
+        _ => false,
+    }
+}
+
+/// The ADD of [`execute`] without a future, for an op that [`can_execute_add_now`]: `done` hears
+/// the same [`Outcome`] on this core, once the entry's journal record is durable (or at once
+/// when the add is refused).
+pub fn execute_add_then<JD, LD, S>(
+    shard: &StorageShard<JD, LD, S>,
+    op: Op,
+    done: impl FnOnce(Outcome) + 'static,
+) where
+    JD: DurableDir,
+    LD: DurableDir + Clone,
+    S: JournalSleep,
+{
+    let Op::Add {
+        ledger_id,
+        entry_id,
+        master_key,
+        body,
+        recovery,
+        ..
+    } = op
+    else {
+        tracing::error!("execute_add_then called with an op that is not an ADD");
+        return done(Outcome::error_for(&op, StatusCode::BadRequest));
+    };
+    shard.add_entry_then(
+        ledger_id,
+        entry_id,
+        &master_key,
+        body,
+        recovery,
+        move |result| done(Outcome::Status(write_status(ledger_id, result))),
+    );
+}
+
 /// Runs `op` on `shard` (which must own the op's ledger).
 pub async fn execute<JD, LD, S, T>(
     shard: &StorageShard<JD, LD, S>,
@@ -275,7 +335,7 @@ where
 }
 
 /// The wire status of a write's result; unexpected failures are logged here.
-fn write_status(ledger_id: LedgerId, result: Result<(), WriteError>) -> StatusCode {
+pub(crate) fn write_status(ledger_id: LedgerId, result: Result<(), WriteError>) -> StatusCode {
     match result {
         Ok(()) => StatusCode::Ok,
         Err(WriteError::Unauthorized { .. }) => StatusCode::Unauthorized,

@@ -27,6 +27,11 @@ impl MemoryIndex {
     /// The location of an entry.
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<EntryLocation> {
         let entries = self.ledgers.get(&ledger_id)?;
+        // New adds land past the last indexed entry: answer those without a binary search over
+        // (cold) memory.
+        if entries.last().is_none_or(|&(last, _)| entry_id > last) {
+            return None;
+        }
         let index = entries
             .binary_search_by_key(&entry_id, |&(id, _)| id)
             .ok()?;
