@@ -46,6 +46,7 @@ fn a_fence_that_is_not_durable_within_the_wait_answers_eio_and_stays() {
     };
     let context = ExecuteContext {
         read_only: false,
+        batch_read_bytes_max: 5 << 20,
         timer: &Elapsed,
     };
     let outcome = block_on(execute(&shard, fence, context));
@@ -74,6 +75,7 @@ fn a_fence_that_is_not_durable_within_the_wait_answers_eio_and_stays() {
             add,
             ExecuteContext {
                 read_only: false,
+                batch_read_bytes_max: 5 << 20,
                 timer: &Elapsed,
             },
         )

@@ -59,6 +59,7 @@ pub const KEY_MAPPINGS: &[KeyMapping] = &[
         Conversion::Same,
     ),
     row("serverTcpNoDelay", "tcp_no_delay", Conversion::Same),
+    row("maxBatchReadSize", "batch_read_bytes_max", Conversion::Same),
     row(
         "maxPendingAddRequestsPerThread",
         "add_requests_in_flight_max",

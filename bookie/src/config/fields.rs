@@ -47,6 +47,8 @@ pub struct Config {
     pub connection_requests_in_flight_max: usize,
     /// Capacity of each bounded cross-core request channel, in requests. Default 1024.
     pub cross_core_channel_requests_max: usize,
+    /// Largest v2 BATCH_READ answer, in bytes; a client's smaller budget wins, and the frame limit caps both (BookKeeper: maxBatchReadSize). Default 5242880 (5 MiB).
+    pub batch_read_bytes_max: u64,
     /// Longest long-poll read wait honoured, in milliseconds (a larger client timeOut is cut to this). Default 10000.
     pub long_poll_wait_max_ms: u64,
     /// How long the group commit waits for more records after the first, in microseconds (BookKeeper: journalMaxGroupWaitMSec, in ms). Default 0: pipelining already batches.
@@ -118,6 +120,7 @@ impl Default for Config {
             read_requests_in_flight_max: 10_000,
             connection_requests_in_flight_max: 4096,
             cross_core_channel_requests_max: 1024,
+            batch_read_bytes_max: 5 << 20,
             long_poll_wait_max_ms: 10_000,
             journal_group_wait_max_us: 0,
             journal_dsync_batch_bytes_max: 128 << 10,

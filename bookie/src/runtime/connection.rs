@@ -197,7 +197,7 @@ impl RequestKind {
     fn of(op: &Op) -> Self {
         match op {
             Op::Add { .. } => Self::Add,
-            Op::Read { .. } => Self::Read,
+            Op::Read { .. } | Op::BatchRead { .. } => Self::Read,
             _ => Self::Other,
         }
     }

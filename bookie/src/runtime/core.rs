@@ -165,6 +165,10 @@ impl CoreContext {
         let is_read = matches!(op, Op::Read { .. });
         let context = ExecuteContext {
             read_only: self.state.is_read_only(),
+            batch_read_bytes_max: self
+                .config
+                .batch_read_bytes_max
+                .min(self.config.frame_bytes_max as u64),
             timer: &self.timer,
         };
         let outcome = execute(&self.shard, op, context).await;

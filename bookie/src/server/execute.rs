@@ -19,8 +19,9 @@ use disk::DurableDir;
 use journal::{JournalError, Sleep as JournalSleep};
 use ledger_store::{Sleep, StoreError};
 use proto::availability::AvailabilityOfEntriesOfLedger;
+use proto::v2::BatchEntries;
 use proto::StatusCode;
-use types::{special_entry, EntryId, LedgerId};
+use types::{special_entry, EntryId, LedgerId, MasterKey};
 
 use super::op::{LongPoll, Op, Outcome};
 
@@ -32,6 +33,9 @@ use crate::storage_shard::{StorageShard, WriteError};
 pub struct ExecuteContext<'a, T: Sleep> {
     /// Whether the bookie is read-only now.
     pub read_only: bool,
+    /// The bookie's cap on a BATCH_READ answer, in bytes (BookKeeper: maxBatchReadSize, further
+    /// capped by the frame limit).
+    pub batch_read_bytes_max: u64,
     /// The timer for long polls.
     pub timer: &'a T,
 }
@@ -148,24 +152,7 @@ where
             want_max_lac,
         } => {
             if let Some(key) = fence_key {
-                let fenced = futures_lite::future::or(
-                    async { Some(shard.fence(ledger_id, &key).await) },
-                    async {
-                        context.timer.sleep(FENCE_WAIT).await;
-                        None
-                    },
-                )
-                .await;
-                let status = match fenced {
-                    Some(result) => write_status(ledger_id, result),
-                    None => {
-                        tracing::warn!(
-                            ledger_id,
-                            "fence not durable within {FENCE_WAIT:?}; answering EIO"
-                        );
-                        StatusCode::IoError
-                    }
-                };
+                let status = fence_for_read(shard, ledger_id, &key, context.timer).await;
                 if status != StatusCode::Ok {
                     return Outcome::Read {
                         status,
@@ -199,8 +186,150 @@ where
                 max_lac,
             }
         }
+        Op::BatchRead {
+            ledger_id,
+            start_entry_id,
+            max_count,
+            max_size_bytes,
+            fence_key,
+        } => {
+            if let Some(key) = fence_key {
+                let status = fence_for_read(shard, ledger_id, &key, context.timer).await;
+                if status != StatusCode::Ok {
+                    return Outcome::BatchRead {
+                        status,
+                        entries: BatchEntries::default(),
+                    };
+                }
+            }
+            let budget = BatchBudget::new(max_count, max_size_bytes, context.batch_read_bytes_max);
+            batch_read(shard, ledger_id, start_entry_id, budget).await
+        }
         Op::ReadLac { ledger_id } => read_lac(shard, ledger_id).await,
         Op::ListEntries { ledger_id } => list_entries(shard, ledger_id),
+    }
+}
+
+/// Fences `ledger_id` for a fencing read: EOK once the fence is durable, EIO if that takes
+/// longer than [`FENCE_WAIT`] (the fence stays), or the write error's status.
+async fn fence_for_read<JD, LD, S, T>(
+    shard: &StorageShard<JD, LD, S>,
+    ledger_id: LedgerId,
+    key: &MasterKey,
+    timer: &T,
+) -> StatusCode
+where
+    JD: DurableDir,
+    LD: DurableDir + Clone,
+    S: JournalSleep,
+    T: Sleep,
+{
+    let fenced =
+        futures_lite::future::or(async { Some(shard.fence(ledger_id, key).await) }, async {
+            timer.sleep(FENCE_WAIT).await;
+            None
+        })
+        .await;
+    match fenced {
+        Some(result) => write_status(ledger_id, result),
+        None => {
+            tracing::warn!(
+                ledger_id,
+                "fence not durable within {FENCE_WAIT:?}; answering EIO"
+            );
+            StatusCode::IoError
+        }
+    }
+}
+
+/// How much a BATCH_READ may answer, as BookKeeper 4.17's `BatchedReadEntryProcessor` counts
+/// it: the frame size starts at 24 + 8 + 4 bytes and each entry adds its length + 4; the first
+/// entry is always answered, a later one only while the count stays within `max_count` (<= 0:
+/// no count limit) and the size within min(client budget, bookie cap). After the first entry the
+/// count is also capped at 1 + (bytes left / (first entry's length + 4)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchBudget {
+    /// Most entries.
+    pub entries_max: u64,
+    /// Most frame bytes, as counted above.
+    pub frame_bytes_max: u64,
+}
+
+impl BatchBudget {
+    /// The budget of a request with `max_count` and `max_size_bytes` on a bookie whose cap is
+    /// `bookie_bytes_max`.
+    pub fn new(max_count: i32, max_size_bytes: i64, bookie_bytes_max: u64) -> Self {
+        let entries_max = if max_count <= 0 {
+            u64::MAX
+        } else {
+            max_count as u64
+        };
+        let client_bytes_max = u64::try_from(max_size_bytes).unwrap_or(0);
+        Self {
+            entries_max,
+            frame_bytes_max: client_bytes_max.min(bookie_bytes_max),
+        }
+    }
+
+    /// The frame size counted before any entry.
+    pub const FRAME_BYTES_START: u64 = 24 + 8 + 4;
+
+    /// The frame size after adding an entry of `entry_bytes` to a frame of `frame_bytes`.
+    pub fn with_entry(frame_bytes: u64, entry_bytes: usize) -> u64 {
+        frame_bytes + entry_bytes as u64 + 4
+    }
+}
+
+/// Reads `start_entry_id, start_entry_id + 1, ...` within `budget`. A failure on the first entry
+/// is the answer's status (ENOENTRY, ENOLEDGER, EIO); a failure on a later one ends the batch
+/// with the entries before it.
+async fn batch_read<JD, LD, S>(
+    shard: &StorageShard<JD, LD, S>,
+    ledger_id: LedgerId,
+    start_entry_id: EntryId,
+    budget: BatchBudget,
+) -> Outcome
+where
+    JD: DurableDir,
+    LD: DurableDir + Clone,
+    S: JournalSleep,
+{
+    let mut entries: Vec<Bytes> = Vec::new();
+    let mut frame_bytes = BatchBudget::FRAME_BYTES_START;
+    let mut entry_id = start_entry_id;
+    let mut entries_max = budget.entries_max;
+    while (entries.len() as u64) < entries_max {
+        let body = match shard.read_entry(ledger_id, entry_id).await {
+            Ok(body) => body,
+            Err(error) if entries.is_empty() => {
+                return Outcome::BatchRead {
+                    status: read_status(ledger_id, &error),
+                    entries: BatchEntries::default(),
+                };
+            }
+            Err(_) => break,
+        };
+        let next_frame_bytes = BatchBudget::with_entry(frame_bytes, body.len());
+        if !entries.is_empty() && next_frame_bytes > budget.frame_bytes_max {
+            break;
+        }
+        if entries.is_empty() {
+            // As BookKeeper does: the count is also capped by how many entries of the first
+            // one's size fit in what the budget has left.
+            let per_entry_bytes = (body.len() as u64 + 4).max(1);
+            let left_bytes = budget.frame_bytes_max.saturating_sub(next_frame_bytes);
+            entries_max = entries_max.min(1 + left_bytes / per_entry_bytes);
+        }
+        frame_bytes = next_frame_bytes;
+        entries.push(body);
+        let Some(next) = entry_id.checked_add(1) else {
+            break;
+        };
+        entry_id = next;
+    }
+    Outcome::BatchRead {
+        status: StatusCode::Ok,
+        entries: BatchEntries::from_entries(entries.iter().map(|body| &body[..])),
     }
 }
 

@@ -5,6 +5,7 @@
 //! its bytes as `Bytes` views of the frame it came from (no copy of entry bodies).
 
 use bytes::Bytes;
+use proto::v2::BatchEntries;
 use proto::StatusCode;
 use types::{EntryId, LedgerId, MasterKey};
 
@@ -50,6 +51,20 @@ pub enum Op {
         /// Put the ledger's LAC in the answer (v3 normal reads only).
         want_max_lac: bool,
     },
+    /// v2 BATCH_READ (4.17): consecutive entries from `start_entry_id` (optionally fencing
+    /// first), as many as `max_count` and the size budget allow; the first is always included.
+    BatchRead {
+        /// The ledger.
+        ledger_id: LedgerId,
+        /// The first entry.
+        start_entry_id: EntryId,
+        /// Most entries to answer; <= 0 means no count limit.
+        max_count: i32,
+        /// The client's response size budget, in bytes (the bookie also caps it).
+        max_size_bytes: i64,
+        /// Fence with this key before reading.
+        fence_key: Option<MasterKey>,
+    },
     /// WRITE_LAC: store an explicit LAC blob.
     WriteLac {
         /// The ledger.
@@ -82,6 +97,7 @@ impl Op {
         match self {
             Op::Add { ledger_id, .. }
             | Op::Read { ledger_id, .. }
+            | Op::BatchRead { ledger_id, .. }
             | Op::WriteLac { ledger_id, .. }
             | Op::ReadLac { ledger_id }
             | Op::ForceLedger { ledger_id }
@@ -114,6 +130,13 @@ pub enum Outcome {
         /// The ledger's LAC, when asked for.
         max_lac: Option<EntryId>,
     },
+    /// BATCH_READ.
+    BatchRead {
+        /// The status.
+        status: StatusCode,
+        /// The entries read, in entry order (empty unless EOK).
+        entries: BatchEntries,
+    },
     /// READ_LAC.
     ReadLac {
         /// The status.
@@ -145,6 +168,10 @@ impl Outcome {
                 body: None,
                 max_lac: None,
             },
+            Op::BatchRead { .. } => Outcome::BatchRead {
+                status,
+                entries: BatchEntries::default(),
+            },
             Op::ReadLac { .. } => Outcome::ReadLac {
                 status,
                 lac_body: None,
@@ -162,6 +189,7 @@ impl Outcome {
         match self {
             Outcome::Status(status) => *status,
             Outcome::Read { status, .. }
+            | Outcome::BatchRead { status, .. }
             | Outcome::ReadLac { status, .. }
             | Outcome::Entries { status, .. } => *status,
         }

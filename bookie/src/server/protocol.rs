@@ -34,6 +34,17 @@ pub enum ReplyTo {
         /// The entry.
         entry_id: EntryId,
     },
+    /// A v2 BATCH_READ.
+    V2Batch {
+        /// The request's version byte.
+        version: u8,
+        /// The ledger.
+        ledger_id: LedgerId,
+        /// The first requested entry.
+        start_entry_id: EntryId,
+        /// The client's correlation id.
+        request_id: i64,
+    },
     /// A v3 request.
     V3 {
         /// The request's txnId.
@@ -158,13 +169,29 @@ fn decode_v2(payload: Bytes) -> Result<Decoded, String> {
             ))))
         }
         v2::Request::BatchRead(batch) => {
-            // BATCH_READ (4.17) is not served yet; the client falls back to single reads.
-            let reply = v2::BatchReadResponse::answering(
-                &batch,
-                StatusCode::BadRequest,
-                v2::BatchEntries::default(),
-            );
-            Ok(Decoded::Reply(Reply::V2(v2::Response::BatchRead(reply))))
+            let fencing = batch.flags.contains(v2::Flags::DO_FENCING);
+            if fencing && batch.master_key.is_none() {
+                let reply = v2::BatchReadResponse::answering(
+                    &batch,
+                    StatusCode::Unauthorized,
+                    v2::BatchEntries::default(),
+                );
+                return Ok(Decoded::Reply(Reply::V2(v2::Response::BatchRead(reply))));
+            }
+            let reply_to = ReplyTo::V2Batch {
+                version: batch.version,
+                ledger_id: batch.ledger_id,
+                start_entry_id: batch.start_entry_id,
+                request_id: batch.request_id,
+            };
+            let op = Op::BatchRead {
+                ledger_id: batch.ledger_id,
+                start_entry_id: batch.start_entry_id,
+                max_count: batch.max_count,
+                max_size_bytes: batch.max_size_bytes,
+                fence_key: if fencing { batch.master_key } else { None },
+            };
+            Ok(Decoded::Op(op, reply_to))
         }
     }
 }
@@ -330,6 +357,26 @@ pub fn reply_for(reply_to: ReplyTo, outcome: Outcome) -> Reply {
             ledger_id,
             entry_id,
         } => reply_v2(version, opcode, ledger_id, entry_id, outcome),
+        ReplyTo::V2Batch {
+            version,
+            ledger_id,
+            start_entry_id,
+            request_id,
+        } => {
+            let status = outcome.status();
+            let entries = match outcome {
+                Outcome::BatchRead { entries, .. } if status == StatusCode::Ok => entries,
+                _ => v2::BatchEntries::default(),
+            };
+            Reply::V2(v2::Response::BatchRead(v2::BatchReadResponse {
+                version,
+                status,
+                ledger_id,
+                start_entry_id,
+                request_id,
+                entries,
+            }))
+        }
         ReplyTo::V3 {
             txn_id,
             operation,
@@ -363,6 +410,10 @@ fn with_status(outcome: Outcome, status: StatusCode) -> Outcome {
             status,
             lac_body: None,
             last_entry_body: None,
+        },
+        Outcome::BatchRead { .. } => Outcome::BatchRead {
+            status,
+            entries: v2::BatchEntries::default(),
         },
         Outcome::Entries { .. } => Outcome::Entries {
             status,
@@ -445,6 +496,15 @@ fn body_v3(
             ledger_id,
             lac_body,
             last_entry_body,
+        }),
+        Outcome::BatchRead { status, .. } => ResponseBody::Read(v3::ReadResponse {
+            // BATCH_READ exists only in v2; a v3 request never becomes one.
+            status,
+            ledger_id,
+            entry_id: request_entry_id,
+            body: None,
+            max_lac: None,
+            lac_update_timestamp: None,
         }),
         Outcome::Entries {
             status,
