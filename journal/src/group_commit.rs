@@ -122,6 +122,16 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
                     break Err(error);
                 }
             }
+            // Zeros go beyond the batch just started, while it is on the device, so they delay
+            // the next batch (prepared only after them) rather than this one.
+            let (file, reserved_end) = {
+                let state = self.state();
+                (Rc::clone(&state.file), state.write_offset_bytes)
+            };
+            if let Err(error) = self.zero_ahead(&file, reserved_end).await {
+                self.poison(&error);
+                break Err(error);
+            }
         };
         if let Err(error) = &result {
             // Writes still in flight are abandoned: their records are acknowledged never.
@@ -182,7 +192,6 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         )
         .await?;
         self.state_mut().write_offset_bytes = batch_end;
-        self.zero_ahead(&file, batch_end).await?;
         Ok(Prepared {
             file,
             journal_id,
@@ -430,17 +439,17 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
         Ok(())
     }
 
-    /// Keeps the zero-filled region `ZERO_AHEAD_BYTES` ahead of the reserved bytes, in writes of
-    /// at most that size, while writes are small (`zero_fill.rs`). The zeros start at or after
-    /// `reserved_end`, beyond every record write in flight, and the next batch is reserved only
-    /// after they are written, so they never overwrite a record.
+    /// Keeps the zero-filled region `ZERO_AHEAD_BYTES` ahead of the reserved bytes, topped up
+    /// once `ZERO_TOP_UP_BYTES` of it were used, while writes are small (`zero_fill.rs`). The
+    /// zeros start at or after `reserved_end`, beyond every record write in flight, and the next
+    /// batch is reserved only after they are written, so they never overwrite a record.
     async fn zero_ahead(&self, file: &D::File, reserved_end: u64) -> Result<(), JournalError> {
         let ahead = crate::zero_fill::ZERO_AHEAD_BYTES;
         let (zeroed, allocated) = {
             let state = self.state();
             (state.zeroed_bytes, state.allocated_bytes)
         };
-        if zeroed >= reserved_end + ahead / 2 {
+        if zeroed >= reserved_end + ahead - crate::zero_fill::ZERO_TOP_UP_BYTES {
             return Ok(());
         }
         let (pays, now) = self.zero_fill_pays_off();
