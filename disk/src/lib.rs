@@ -45,6 +45,7 @@ pub mod faulty;
 mod fs_dir;
 pub mod posix;
 pub mod preflight;
+pub mod reaper;
 #[cfg(test)]
 mod scratch;
 mod write_buffer;
@@ -134,6 +135,15 @@ pub trait DurableDir {
 
     /// Removes a file (durable after `sync_dir`).
     async fn remove_file(&self, name: &str) -> Result<(), DiskError>;
+
+    /// Removes a file that nothing reads any more, at some later time: the name may stay
+    /// listed for a while (and after a crash), so a caller must not depend on when it goes and
+    /// must tolerate handing the same name over again. Real directories shrink the file a slice
+    /// at a time on a background thread first ([`reaper`]), so a large file's discard does not
+    /// stall the device or the caller; the default removes it at once.
+    async fn remove_file_eventually(&self, name: &str) -> Result<(), DiskError> {
+        self.remove_file(name).await
+    }
 
     /// Atomically renames `from` to `to`, replacing `to` if it exists (durable after `sync_dir`).
     async fn rename_file(&self, from: &str, to: &str) -> Result<(), DiskError>;

@@ -292,7 +292,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
 
     /// Deletes the journal files wholly below `mark`: every file whose id is below
     /// `mark.journal_id`, never the file holding the mark and never the file being written.
-    /// Syncs the directory and returns how many files were removed.
+    /// The removal is the directory's `remove_file_eventually` (on a real directory, a paced
+    /// background shrink and unlink, so a 1 GiB file's discard stalls nothing): replay never
+    /// reads files below the mark, and a file still present is handed over again next time.
+    /// Returns how many files were handed over.
     pub async fn trim_below(&self, mark: JournalPos) -> Result<usize, JournalError> {
         let current_id = self.state.borrow().written_pos.journal_id;
         let ids = crate::replay::journal_ids(&self.dir).await?;
@@ -301,11 +304,10 @@ impl<D: DurableDir, S: Sleep> Journal<D, S> {
             .into_iter()
             .filter(|&id| id < mark.journal_id && id < current_id)
         {
-            self.dir.remove_file(&file_name::name(id)).await?;
+            self.dir
+                .remove_file_eventually(&file_name::name(id))
+                .await?;
             removed += 1;
-        }
-        if removed > 0 {
-            self.dir.sync_dir().await?;
         }
         Ok(removed)
     }

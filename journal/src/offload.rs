@@ -139,6 +139,10 @@ where
         self.inner.remove_file(name).await
     }
 
+    async fn remove_file_eventually(&self, name: &str) -> Result<(), DiskError> {
+        self.inner.remove_file_eventually(name).await
+    }
+
     async fn rename_file(&self, from: &str, to: &str) -> Result<(), DiskError> {
         self.inner.rename_file(from, to).await
     }

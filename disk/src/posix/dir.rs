@@ -95,6 +95,13 @@ impl DurableDir for PosixDir {
         fs_dir::remove_file(&self.path, name)
     }
 
+    /// Hands the file to the background reaper (`crate::reaper`).
+    async fn remove_file_eventually(&self, name: &str) -> Result<(), DiskError> {
+        let path = fs_dir::child_path(&self.path, name)?;
+        crate::reaper::remove_in_background(path);
+        Ok(())
+    }
+
     async fn rename_file(&self, from: &str, to: &str) -> Result<(), DiskError> {
         fs_dir::rename_file(&self.path, from, to)
     }
