@@ -99,8 +99,7 @@ impl<D: DurableDir> LedgerStore<D> {
                 pending.remove(ledger_id);
             }
         }
-        let keys: Vec<_> = entries.iter().map(|(l, e, _)| (*l, *e)).collect();
-        self.write_cache.borrow_mut().finish_flush(&keys);
+        self.write_cache.borrow_mut().finish_flush();
         let snapshot_written = self.maybe_snapshot().await?;
         Ok(FlushReport {
             entries_flushed: entries.len() as u64,
