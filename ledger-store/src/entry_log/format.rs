@@ -105,6 +105,22 @@ pub fn encode_record(out: &mut Vec<u8>, log_id: u32, ledger_id: i64, entry_id: i
     out[start..start + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// Encodes one record into `out`, which must be exactly `RECORD_HEADER_BYTES + body.len()` bytes
+/// long (the same bytes as [`encode_record`] appends).
+pub fn encode_record_into(out: &mut [u8], log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
+    debug_assert_eq!(out.len(), RECORD_HEADER_BYTES + body.len());
+    let body_bytes = u32::try_from(body.len()).unwrap_or(u32::MAX);
+    let (header, rest) = out.split_at_mut(RECORD_HEADER_BYTES);
+    header[4..8].copy_from_slice(&body_bytes.to_be_bytes());
+    header[8..16].copy_from_slice(&ledger_id.to_be_bytes());
+    header[16..24].copy_from_slice(&entry_id.to_be_bytes());
+    header[24..28].copy_from_slice(&log_id.to_be_bytes());
+    header[28..32].copy_from_slice(&RECORD_MAGIC.to_be_bytes());
+    rest.copy_from_slice(body);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&header[4..]), rest);
+    header[0..4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// Decodes the header fields of the record at the start of `bytes` without checking its CRC;
 /// `None` if fewer than 32 bytes are given or the magic is wrong (padding, garbage).
 pub fn peek_record_header(bytes: &[u8]) -> Option<RecordHeader> {
@@ -144,6 +160,16 @@ pub fn is_padding(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding_in_place_writes_the_same_bytes_as_appending() {
+        let body: Vec<u8> = (0..200u8).collect();
+        let mut appended = vec![0xAA; 3];
+        encode_record(&mut appended, 4, -2, 11, &body);
+        let mut in_place = vec![0x55; RECORD_HEADER_BYTES + body.len()];
+        encode_record_into(&mut in_place, 4, -2, 11, &body);
+        assert_eq!(&appended[3..], &in_place[..]);
+    }
 
     #[test]
     fn record_round_trips_and_detects_every_single_bit_flip() {

@@ -7,6 +7,9 @@
 //! Invariants:
 //! - `durable_end <= written_end`, both aligned; bytes below `durable_end` are never written again.
 //! - A write is issued only for whole aligned blocks; the tail is padded with zeros at `sync_all`.
+//! - Records are encoded straight into the file's own write buffer (`DurableFile::alloc_write_buffer`,
+//!   glommio DMA memory in production), which is then written without another copy; the
+//!   unaligned tail of each write moves to the next buffer.
 //! - With `sync_every_bytes`, the active log is also synced each time that many bytes were written
 //!   since its last sync; this only moves `durable_end` forward over written bytes.
 //! - After `rollback`, the next write starts at `durable_end` (or in a fresh log), so a failed
@@ -14,12 +17,11 @@
 
 use std::rc::Rc;
 
-use disk::{DurableDir, DurableFile};
+use disk::{DurableDir, DurableFile, WriteBuffer};
 use types::EntryLocation;
 
-use super::format::{encode_log_header, encode_record, LogHeader, RECORD_HEADER_BYTES};
+use super::format::{encode_log_header, encode_record_into, LogHeader, RECORD_HEADER_BYTES};
 use super::log_file_name;
-use crate::be::pad_to;
 use crate::error::StoreError;
 
 struct ActiveLog<F> {
@@ -33,8 +35,77 @@ struct ActiveLog<F> {
     written_end: u64,
     /// End of the preallocated range (the file size).
     allocated_end: u64,
-    /// Bytes not yet written, logically starting at `written_end`.
-    buffer: Vec<u8>,
+    /// Bytes not yet written, logically starting at `written_end`: the first `filled` bytes.
+    buffer: WriteBuffer,
+    filled: usize,
+    /// The buffer of the last completed write, reused for the next one when still large enough
+    /// (fresh memory is faulted in page by page while records are encoded into it).
+    spare: Option<WriteBuffer>,
+    /// A write failed since the last `rollback`: the buffer no longer holds every byte after
+    /// `written_end`, so nothing more may be written until the writer is rolled back.
+    broken: bool,
+}
+
+impl<F: DurableFile> ActiveLog<F> {
+    /// Makes room for `record_bytes` more bytes after the filled ones, writing out the aligned
+    /// prefix first when the buffer is full, and growing the buffer for an outsized record.
+    async fn reserve(
+        &mut self,
+        limits: WriterLimits,
+        record_bytes: usize,
+    ) -> Result<(), StoreError> {
+        if self.filled + record_bytes <= self.buffer.capacity_bytes() {
+            return Ok(());
+        }
+        write_out(self, limits, false).await?;
+        if self.filled + record_bytes > self.buffer.capacity_bytes() {
+            let capacity =
+                buffer_capacity(limits, self.alignment_bytes, self.filled + record_bytes);
+            self.replace_buffer(capacity)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the filled bytes from `from` on into a fresh buffer of `capacity_bytes`, which
+    /// becomes the log's buffer; returns the old one.
+    fn replace_buffer_from(
+        &mut self,
+        from: usize,
+        capacity_bytes: usize,
+    ) -> Result<WriteBuffer, StoreError> {
+        let tail_bytes = self.filled - from;
+        // A spare of at least half the asked capacity will do: the writer writes out whenever
+        // a buffer is full, so a smaller one only means somewhat smaller writes.
+        let spare = self.spare.take().filter(|spare| {
+            spare.capacity_bytes() >= (capacity_bytes / 2).max(tail_bytes + self.alignment_bytes)
+        });
+        let mut fresh = match spare {
+            Some(spare) => spare,
+            None => self.file.alloc_write_buffer(capacity_bytes)?,
+        };
+        if !fresh.set_len(fresh.capacity_bytes()) || fresh.capacity_bytes() < tail_bytes {
+            return Err(StoreError::Config(
+                "entry-log write buffer smaller than asked".to_owned(),
+            ));
+        }
+        self.buffer.set_len(self.filled);
+        fresh.as_mut_slice()[..tail_bytes]
+            .copy_from_slice(&self.buffer.as_slice()[from..self.filled]);
+        self.filled = tail_bytes;
+        Ok(std::mem::replace(&mut self.buffer, fresh))
+    }
+
+    fn replace_buffer(&mut self, capacity_bytes: usize) -> Result<(), StoreError> {
+        self.replace_buffer_from(0, capacity_bytes).map(drop)
+    }
+}
+
+/// A write buffer's capacity: the write size plus one block, or `need_bytes` rounded up to a
+/// block when a record is larger.
+fn buffer_capacity(limits: WriterLimits, alignment_bytes: usize, need_bytes: usize) -> usize {
+    let alignment = alignment_bytes.max(1);
+    (limits.write_buffer_bytes + alignment)
+        .max(need_bytes.div_ceil(alignment) * alignment + alignment)
 }
 
 /// Limits of the writer.
@@ -100,7 +171,7 @@ impl<F: DurableFile> EntryLogWriter<F> {
         let needs_roll = match &self.current {
             None => true,
             Some(log) => {
-                log.written_end + log.buffer.len() as u64 + record_bytes > self.limits.log_bytes_max
+                log.written_end + log.filled as u64 + record_bytes > self.limits.log_bytes_max
             }
         };
         if needs_roll {
@@ -108,11 +179,26 @@ impl<F: DurableFile> EntryLogWriter<F> {
         }
         let limits = self.limits;
         let log = self.current.as_mut().ok_or(StoreError::Poisoned)?;
-        let offset_bytes = log.written_end + log.buffer.len() as u64;
-        encode_record(&mut log.buffer, log.log_id, ledger_id, entry_id, body);
+        let record_bytes = RECORD_HEADER_BYTES + body.len();
+        log.reserve(limits, record_bytes).await?;
+        let offset_bytes = log.written_end + log.filled as u64;
+        let start = log.filled;
+        if !log.buffer.set_len(start + record_bytes) {
+            return Err(StoreError::Config(
+                "entry-log write buffer smaller than reserved".to_owned(),
+            ));
+        }
+        encode_record_into(
+            &mut log.buffer.as_mut_slice()[start..],
+            log.log_id,
+            ledger_id,
+            entry_id,
+            body,
+        );
+        log.filled += record_bytes;
         let location = EntryLocation::new(log.log_id, offset_bytes)
             .ok_or_else(|| StoreError::Config("entry-log offset exceeds 32 bits".to_owned()))?;
-        if log.buffer.len() >= limits.write_buffer_bytes {
+        if log.filled >= limits.write_buffer_bytes {
             write_out(log, limits, false).await?;
         }
         Ok(location)
@@ -140,9 +226,17 @@ impl<F: DurableFile> EntryLogWriter<F> {
             log_id,
             first_record_offset_bytes: u32::try_from(alignment).unwrap_or(u32::MAX),
         });
-        let mut buffer = Vec::with_capacity(self.limits.write_buffer_bytes + alignment);
-        buffer.extend_from_slice(&header);
-        pad_to(&mut buffer, alignment);
+        let capacity = buffer_capacity(self.limits, alignment, header.len());
+        let mut buffer = file.alloc_write_buffer(capacity)?;
+        let filled = header.len().div_ceil(alignment.max(1)) * alignment.max(1);
+        if !buffer.set_len(filled) {
+            return Err(StoreError::Config(
+                "entry-log write buffer smaller than asked".to_owned(),
+            ));
+        }
+        let first_block = buffer.as_mut_slice();
+        first_block.fill(0);
+        first_block[..header.len()].copy_from_slice(&header);
         self.current = Some(ActiveLog {
             log_id,
             alignment_bytes: alignment,
@@ -151,6 +245,9 @@ impl<F: DurableFile> EntryLogWriter<F> {
             written_end: 0,
             allocated_end: 0,
             buffer,
+            filled,
+            spare: None,
+            broken: false,
         });
         Ok(())
     }
@@ -193,7 +290,8 @@ impl<F: DurableFile> EntryLogWriter<F> {
             if log.durable_end == 0 {
                 self.current = None;
             } else {
-                log.buffer.clear();
+                log.filled = 0;
+                log.broken = false;
                 log.written_end = log.durable_end;
             }
         }
@@ -207,11 +305,26 @@ async fn write_out<F: DurableFile>(
     limits: WriterLimits,
     pad: bool,
 ) -> Result<(), StoreError> {
-    let alignment = log.alignment_bytes;
-    if pad {
-        pad_to(&mut log.buffer, alignment);
+    if log.broken {
+        return Err(StoreError::Config(
+            "entry-log writer used after a failed write without a rollback".to_owned(),
+        ));
     }
-    let len_bytes = log.buffer.len() / alignment * alignment;
+    let alignment = log.alignment_bytes.max(1);
+    if pad {
+        let padded = log.filled.div_ceil(alignment) * alignment;
+        if padded > log.filled {
+            // The buffer always has a block to spare (`buffer_capacity`).
+            if !log.buffer.set_len(padded) {
+                return Err(StoreError::Config(
+                    "entry-log write buffer too small to pad".to_owned(),
+                ));
+            }
+            log.buffer.as_mut_slice()[log.filled..padded].fill(0);
+            log.filled = padded;
+        }
+    }
+    let len_bytes = log.filled / alignment * alignment;
     if len_bytes == 0 {
         return Ok(());
     }
@@ -225,11 +338,17 @@ async fn write_out<F: DurableFile>(
             .await?;
         log.allocated_end = target;
     }
-    log.file
-        .write_at(log.written_end, &log.buffer[..len_bytes])
-        .await?;
+    // The aligned prefix goes out in the buffer it was encoded in; the tail starts the next one.
+    let capacity = buffer_capacity(limits, alignment, log.filled - len_bytes);
+    let mut full = log.replace_buffer_from(len_bytes, capacity)?;
+    full.set_len(len_bytes);
+    let (result, returned) = log.file.write_buffer_at(log.written_end, full).await;
+    if let Err(error) = result {
+        log.broken = true;
+        return Err(error.into());
+    }
+    log.spare = Some(returned);
     log.written_end = end_bytes;
-    log.buffer.drain(..len_bytes);
     if limits.sync_every_bytes > 0 && log.written_end - log.durable_end >= limits.sync_every_bytes {
         // Only bytes already written are synced, so `durable_end` never runs ahead of them;
         // nothing indexes these bytes before `sync_all` and the index batch that follows it.
