@@ -177,10 +177,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         body: Bytes,
         recovery_add: bool,
     ) -> Result<(), WriteError> {
-        let state = self.ledger_for_write(ledger_id, master_key)?;
-        if state.fenced && !recovery_add {
-            return Err(WriteError::Fenced { ledger_id });
-        }
+        self.check_add_allowed(ledger_id, master_key, recovery_add)?;
         match self.store.add_entry(ledger_id, entry_id, body.clone()) {
             Ok(()) => {}
             Err(StoreError::WriteCacheFull { .. }) => {
@@ -231,12 +228,8 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         recovery_add: bool,
         done: impl FnOnce(Result<(), WriteError>) + 'static,
     ) {
-        let state = match self.ledger_for_write(ledger_id, master_key) {
-            Ok(state) => state,
-            Err(error) => return done(Err(error)),
-        };
-        if state.fenced && !recovery_add {
-            return done(Err(WriteError::Fenced { ledger_id }));
+        if let Err(error) = self.check_add_allowed(ledger_id, master_key, recovery_add) {
+            return done(Err(error));
         }
         if let Err(error) = self.store.add_entry(ledger_id, entry_id, body.clone()) {
             return done(Err(WriteError::Store(error)));
@@ -256,6 +249,21 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
             },
             Box::new(move |result| done(result.map(|_| ()).map_err(WriteError::Journal))),
         );
+    }
+
+    /// The checks of an add before it touches the store: the master key (creating the ledger
+    /// if unknown) and fencing (a recovery add passes a fence).
+    fn check_add_allowed(
+        &self,
+        ledger_id: LedgerId,
+        master_key: &MasterKey,
+        recovery_add: bool,
+    ) -> Result<(), WriteError> {
+        let state = self.ledger_for_write(ledger_id, master_key)?;
+        if state.fenced && !recovery_add {
+            return Err(WriteError::Fenced { ledger_id });
+        }
+        Ok(())
     }
 
     /// What every accepted add does after the store took it: wake long polls, nudge the
