@@ -209,8 +209,7 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
     /// `ledger_id` now: the write cache has room for it and the ledger's key record is already
     /// in the journal. Otherwise use [`add_entry`](Self::add_entry), which may wait.
     pub fn can_add_without_waiting(&self, ledger_id: LedgerId, body_bytes: usize) -> bool {
-        let (active_bytes, _) = self.store.write_cache_bytes();
-        active_bytes + body_bytes as u64 <= self.store.config().write_cache_half_bytes_max()
+        self.store.write_cache_has_room(body_bytes)
             && self.keys_journaled.borrow().contains(&ledger_id)
     }
 
@@ -238,9 +237,8 @@ impl<JD: DurableDir, LD: DurableDir + Clone, S: Sleep> StorageShard<JD, LD, S> {
         // Checkpoint rule as in `add_entry`: no `.await` between the store and the journal. The
         // key record goes first when the ledger has none in the journal yet (journal order
         // completes it before the entry, and a failed write fails every later record).
-        if let Some(key) = self.journal_key_if_first(ledger_id, master_key) {
-            drop(key);
-        }
+        // The key record's own outcome is not needed: the entry after it cannot succeed alone.
+        let _key_record = self.journal_key_if_first(ledger_id, master_key);
         self.journal.append_with_callback(
             Record::Entry {
                 ledger_id,

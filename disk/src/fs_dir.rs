@@ -67,6 +67,12 @@ pub(crate) fn remove_file(dir: &Path, name: &str) -> Result<(), DiskError> {
     fs::remove_file(&path).map_err(|error| from_io(&error, &shown(&path), "remove_file"))
 }
 
+/// Hands `name` in `dir` to the background reaper (`crate::reaper`), which removes it later.
+pub(crate) fn remove_file_eventually(dir: &Path, name: &str) -> Result<(), DiskError> {
+    crate::reaper::remove_in_background(child_path(dir, name)?);
+    Ok(())
+}
+
 /// Renames `from` to `to` in `dir`, replacing `to` (durable after `sync_dir`).
 pub(crate) fn rename_file(dir: &Path, from: &str, to: &str) -> Result<(), DiskError> {
     let from_path = child_path(dir, from)?;

@@ -30,7 +30,7 @@ pub const REAP_STEP_BYTES: u64 = 8 << 20;
 pub const REAP_PAUSE: Duration = Duration::from_millis(10);
 
 struct Reaper {
-    queue: Mutex<Sender<PathBuf>>,
+    queue: Sender<PathBuf>,
     pending: Mutex<HashSet<PathBuf>>,
 }
 
@@ -52,7 +52,7 @@ fn reaper() -> Option<&'static Reaper> {
                 });
             match spawned {
                 Ok(_) => Some(Reaper {
-                    queue: Mutex::new(queue),
+                    queue,
                     pending: Mutex::new(HashSet::new()),
                 }),
                 Err(error) => {
@@ -80,15 +80,16 @@ pub fn remove_in_background(path: PathBuf) {
     if !lock(&reaper.pending).insert(path.clone()) {
         return;
     }
-    if let Err(error) = lock(&reaper.queue).send(path) {
+    if let Err(error) = reaper.queue.send(path) {
         // The thread is gone (it never exits on its own); remove in place.
         lock(&reaper.pending).remove(&error.0);
         reap_at_once(&error.0);
     }
 }
 
-/// Whether the reaper has nothing queued or in progress (for tests and clean stops).
-pub fn is_idle() -> bool {
+/// Whether the reaper has nothing queued or in progress.
+#[cfg(test)]
+fn is_idle() -> bool {
     reaper().is_none_or(|reaper| lock(&reaper.pending).is_empty())
 }
 

@@ -8,8 +8,8 @@
 //! nothing is in flight or unsynced (`dsync_batch_bytes_max`, the light-load case) is written
 //! durable by itself instead, so publishing it publishes `durable_pos` too. Up to
 //! `writes_in_flight_max` writes and one fsync are on the device at once (with an asynchronous
-//! file), and each batch is encoded straight into the file's write buffer (`DurableFile::alloc_write_buffer`) while
-//! earlier writes are in flight.
+//! file), and each batch is encoded straight into the file's write buffer
+//! (`DurableFile::alloc_write_buffer`) while earlier writes are in flight.
 //!
 //! Invariants:
 //! - Writes may complete in any order but are published in file order: `written_pos` covers a

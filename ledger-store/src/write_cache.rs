@@ -89,7 +89,7 @@ impl WriteCache {
         if self.flushing.position(ledger_id, entry_id).is_some() {
             return CacheInsert::AlreadyPresent;
         }
-        let full = self.active.bytes + body.len() as u64 > self.half_bytes_max;
+        let full = !self.has_room(body.len());
         // One descent of the active half: the vacant entry is where the body goes.
         match self.active.entries.entry((ledger_id, entry_id)) {
             std::collections::btree_map::Entry::Occupied(_) => CacheInsert::AlreadyPresent,
@@ -100,6 +100,12 @@ impl WriteCache {
                 CacheInsert::Inserted
             }
         }
+    }
+
+    /// Whether the active half has room for a body of `body_bytes` (else `insert` answers
+    /// `Full`).
+    pub(crate) fn has_room(&self, body_bytes: usize) -> bool {
+        self.active.bytes + body_bytes as u64 <= self.half_bytes_max
     }
 
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<Bytes> {

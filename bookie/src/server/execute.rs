@@ -24,10 +24,10 @@ use proto::StatusCode;
 use types::{special_entry, EntryId, LedgerId, MasterKey};
 
 use super::op::{LongPoll, Op, Outcome};
+use crate::storage_shard::{StorageShard, WriteError};
 
 /// How long a fencing read waits for its fence to be durable before it answers EIO.
 pub const FENCE_WAIT: Duration = Duration::from_secs(1);
-use crate::storage_shard::{StorageShard, WriteError};
 
 /// What the executor needs besides the shard.
 pub struct ExecuteContext<'a, T: Sleep> {
@@ -248,17 +248,17 @@ where
 /// no count limit) and the size within min(client budget, bookie cap). After the first entry the
 /// count is also capped at 1 + (bytes left / (first entry's length + 4)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchBudget {
+struct BatchBudget {
     /// Most entries.
-    pub entries_max: u64,
+    entries_max: u64,
     /// Most frame bytes, as counted above.
-    pub frame_bytes_max: u64,
+    frame_bytes_max: u64,
 }
 
 impl BatchBudget {
     /// The budget of a request with `max_count` and `max_size_bytes` on a bookie whose cap is
     /// `bookie_bytes_max`.
-    pub fn new(max_count: i32, max_size_bytes: i64, bookie_bytes_max: u64) -> Self {
+    fn new(max_count: i32, max_size_bytes: i64, bookie_bytes_max: u64) -> Self {
         let entries_max = if max_count <= 0 {
             u64::MAX
         } else {
@@ -272,10 +272,10 @@ impl BatchBudget {
     }
 
     /// The frame size counted before any entry.
-    pub const FRAME_BYTES_START: u64 = 24 + 8 + 4;
+    const FRAME_BYTES_START: u64 = 24 + 8 + 4;
 
     /// The frame size after adding an entry of `entry_bytes` to a frame of `frame_bytes`.
-    pub fn with_entry(frame_bytes: u64, entry_bytes: usize) -> u64 {
+    fn with_entry(frame_bytes: u64, entry_bytes: usize) -> u64 {
         frame_bytes + entry_bytes as u64 + 4
     }
 }

@@ -97,9 +97,7 @@ impl DurableDir for PosixDir {
 
     /// Hands the file to the background reaper (`crate::reaper`).
     async fn remove_file_eventually(&self, name: &str) -> Result<(), DiskError> {
-        let path = fs_dir::child_path(&self.path, name)?;
-        crate::reaper::remove_in_background(path);
-        Ok(())
+        fs_dir::remove_file_eventually(&self.path, name)
     }
 
     async fn rename_file(&self, from: &str, to: &str) -> Result<(), DiskError> {

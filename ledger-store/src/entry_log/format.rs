@@ -85,31 +85,23 @@ impl RecordHeader {
     }
 }
 
-/// Appends one record (header, then body) to `out`.
+/// Appends one record (header, then body) to `out` (see [`encode_record_into`]).
 pub fn encode_record(out: &mut Vec<u8>, log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
     let start = out.len();
+    out.resize(start + RECORD_HEADER_BYTES + body.len(), 0);
+    encode_record_into(&mut out[start..], log_id, ledger_id, entry_id, body);
+}
+
+/// Encodes one record into `out`, which must be exactly `RECORD_HEADER_BYTES + body.len()` bytes
+/// long: CRC32C (of everything after it), body length, ledger, entry, log id, magic, body.
+pub fn encode_record_into(out: &mut [u8], log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
+    debug_assert_eq!(out.len(), RECORD_HEADER_BYTES + body.len());
     let body_bytes = u32::try_from(body.len()).unwrap_or(u32::MAX);
     debug_assert_eq!(
         body_bytes as usize,
         body.len(),
         "bodies are bounded by entry_bytes_max"
     );
-    out.extend_from_slice(&[0u8; 4]);
-    out.extend_from_slice(&body_bytes.to_be_bytes());
-    out.extend_from_slice(&ledger_id.to_be_bytes());
-    out.extend_from_slice(&entry_id.to_be_bytes());
-    out.extend_from_slice(&log_id.to_be_bytes());
-    out.extend_from_slice(&RECORD_MAGIC.to_be_bytes());
-    out.extend_from_slice(body);
-    let crc = crc32c::crc32c(&out[start + 4..]);
-    out[start..start + 4].copy_from_slice(&crc.to_be_bytes());
-}
-
-/// Encodes one record into `out`, which must be exactly `RECORD_HEADER_BYTES + body.len()` bytes
-/// long (the same bytes as [`encode_record`] appends).
-pub fn encode_record_into(out: &mut [u8], log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
-    debug_assert_eq!(out.len(), RECORD_HEADER_BYTES + body.len());
-    let body_bytes = u32::try_from(body.len()).unwrap_or(u32::MAX);
     let (header, rest) = out.split_at_mut(RECORD_HEADER_BYTES);
     header[4..8].copy_from_slice(&body_bytes.to_be_bytes());
     header[8..16].copy_from_slice(&ledger_id.to_be_bytes());
@@ -162,12 +154,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encoding_in_place_writes_the_same_bytes_as_appending() {
+    fn appending_a_record_keeps_what_precedes_it_and_writes_the_in_place_bytes() {
         let body: Vec<u8> = (0..200u8).collect();
         let mut appended = vec![0xAA; 3];
         encode_record(&mut appended, 4, -2, 11, &body);
         let mut in_place = vec![0x55; RECORD_HEADER_BYTES + body.len()];
         encode_record_into(&mut in_place, 4, -2, 11, &body);
+        assert_eq!(&appended[..3], &[0xAA; 3]);
         assert_eq!(&appended[3..], &in_place[..]);
     }
 

@@ -22,6 +22,7 @@ use types::EntryLocation;
 
 use super::format::{encode_log_header, encode_record_into, LogHeader, RECORD_HEADER_BYTES};
 use super::log_file_name;
+use crate::be::align_up;
 use crate::error::StoreError;
 
 struct ActiveLog<F> {
@@ -103,9 +104,8 @@ impl<F: DurableFile> ActiveLog<F> {
 /// A write buffer's capacity: the write size plus one block, or `need_bytes` rounded up to a
 /// block when a record is larger.
 fn buffer_capacity(limits: WriterLimits, alignment_bytes: usize, need_bytes: usize) -> usize {
-    let alignment = alignment_bytes.max(1);
-    (limits.write_buffer_bytes + alignment)
-        .max(need_bytes.div_ceil(alignment) * alignment + alignment)
+    let rounded = align_up(need_bytes as u64, alignment_bytes as u64) as usize;
+    limits.write_buffer_bytes.max(rounded) + alignment_bytes
 }
 
 /// Limits of the writer.
@@ -228,7 +228,7 @@ impl<F: DurableFile> EntryLogWriter<F> {
         });
         let capacity = buffer_capacity(self.limits, alignment, header.len());
         let mut buffer = file.alloc_write_buffer(capacity)?;
-        let filled = header.len().div_ceil(alignment.max(1)) * alignment.max(1);
+        let filled = align_up(header.len() as u64, alignment as u64) as usize;
         if !buffer.set_len(filled) {
             return Err(StoreError::Config(
                 "entry-log write buffer smaller than asked".to_owned(),
@@ -310,9 +310,9 @@ async fn write_out<F: DurableFile>(
             "entry-log writer used after a failed write without a rollback".to_owned(),
         ));
     }
-    let alignment = log.alignment_bytes.max(1);
+    let alignment = log.alignment_bytes;
     if pad {
-        let padded = log.filled.div_ceil(alignment) * alignment;
+        let padded = align_up(log.filled as u64, alignment as u64) as usize;
         if padded > log.filled {
             // The buffer always has a block to spare (`buffer_capacity`).
             if !log.buffer.set_len(padded) {

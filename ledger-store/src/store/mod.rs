@@ -112,6 +112,12 @@ impl<D: DurableDir> LedgerStore<D> {
         self.write_cache.borrow().bytes()
     }
 
+    /// Whether an add of a `body_bytes` body would find room in the write cache now (else
+    /// `add_entry` answers `WriteCacheFull` until a flush swaps the halves).
+    pub fn write_cache_has_room(&self, body_bytes: usize) -> bool {
+        self.write_cache.borrow().has_room(body_bytes)
+    }
+
     fn mark_states_changed(&self) {
         self.states_version.set(self.states_version.get() + 1);
     }
