@@ -57,8 +57,9 @@ pub struct ReadsArgs {
     /// Tailing: seconds before the measurement starts.
     #[arg(long, default_value_t = 2.0)]
     pub warmup: f64,
-    /// tokio worker threads of the load generator.
-    #[arg(long, default_value_t = 2)]
+    /// tokio worker threads of the load generator. One (the default) keeps the driver, its
+    /// pacer and every connection on one thread, with no wake-ups across threads.
+    #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// The disk probe before the load.
     #[command(flatten)]

@@ -21,6 +21,7 @@ use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
 
 use super::error::BenchError;
+use super::pacer::Pacer;
 use super::progress::Progress;
 use super::stats::{Recorded, Recorder};
 use super::target::{AddTarget, BoxFuture};
@@ -95,12 +96,24 @@ pub async fn run_adds(
 }
 
 /// Drives `op` for `warmup + duration` (or `limit` operations); returns what was recorded.
+///
+/// The driving loop runs as a task on the runtime's workers, never on the thread that called
+/// `block_on`: there, every wake-up of the pacer (one per add at a fixed rate) would be a
+/// cross-thread hand-off from the worker that polled its timer.
 pub async fn run_ops(
     op: Op,
     config: &LoadConfig,
     progress: &Progress,
 ) -> Result<Recorded, BenchError> {
     config.validate()?;
+    tokio::spawn(drive(op, config.clone(), progress.clone()))
+        .await
+        .map_err(|error| BenchError::Other(format!("the load driver task failed: {error}")))?
+}
+
+/// The body of [`run_ops`].
+async fn drive(op: Op, config: LoadConfig, progress: Progress) -> Result<Recorded, BenchError> {
+    let (config, progress) = (&config, &progress);
     let recorder = Arc::new(Mutex::new(Recorder::new(
         config.warmup,
         config.duration,
@@ -113,6 +126,7 @@ pub async fn run_ops(
     let measured_from = start + config.warmup;
     let end = measured_from + config.duration;
     let ticker = progress.follow(start, Arc::clone(&acknowledged));
+    let mut pacer = Pacer::new()?;
     let mut issued = 0u64;
     let mut due_in_window = 0u64;
     loop {
@@ -134,7 +148,7 @@ pub async fn run_ops(
             break;
         }
         if due > now {
-            wait_until(due, now).await;
+            pacer.wait_until(due).await?;
             continue;
         }
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
@@ -214,24 +228,6 @@ pub async fn run_ops(
 pub fn latency_histogram() -> Result<Histogram<u64>, BenchError> {
     Histogram::new_with_bounds(1, 3_600_000_000_000, 3)
         .map_err(|error| BenchError::Other(format!("histogram: {error}")))
-}
-
-/// Waits until `due`. tokio's timer rounds every sleep up to the next millisecond, which at
-/// thousands of adds per second would send them in bursts and add up to 1 ms to every latency
-/// measured from the intended time; so the last 2 ms are slept by the OS (about 60 us precise)
-/// on this worker thread, handed over with `block_in_place` on a multi-thread runtime.
-async fn wait_until(due: Instant, now: Instant) {
-    const TOKIO_TIMER_SLACK: Duration = Duration::from_millis(2);
-    let multi_thread = tokio::runtime::Handle::current().runtime_flavor()
-        == tokio::runtime::RuntimeFlavor::MultiThread;
-    let wait = due - now;
-    if !multi_thread {
-        tokio::time::sleep_until(due.into()).await;
-    } else if wait > TOKIO_TIMER_SLACK {
-        tokio::time::sleep_until((due - TOKIO_TIMER_SLACK).into()).await;
-    } else {
-        tokio::task::block_in_place(|| std::thread::sleep(wait));
-    }
 }
 
 #[cfg(test)]

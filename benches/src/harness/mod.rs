@@ -7,6 +7,7 @@ pub mod disk;
 pub mod error;
 pub mod fio;
 pub mod load;
+pub mod pacer;
 pub mod plot;
 pub mod progress;
 pub mod report;

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A time-based progress bar for one phase.
+/// A time-based progress bar for one phase (clones draw the same bar).
+#[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
 }
