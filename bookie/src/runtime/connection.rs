@@ -86,6 +86,9 @@ async fn read_loop(
     let mut chunk = ReadChunk::default();
     let mut buffer = BytesMut::with_capacity(chunk.bytes());
     let mut protocol: Option<WireProtocol> = None;
+    // When the bytes of the frames being decoded arrived: one clock read per socket read, the
+    // start of every request latency measured for them.
+    let mut received = Instant::now();
     loop {
         while let Some(payload) = decoder
             .decode(&mut buffer)
@@ -101,7 +104,7 @@ async fn read_loop(
             };
             let decoded = decode_request(wire, payload, limits)?;
             let permit = permits.acquire_arc().await;
-            dispatch(context, decoded, replies, permit).await;
+            dispatch(context, decoded, replies, permit, received).await;
         }
         let start = buffer.len();
         buffer.resize(start + chunk.bytes(), 0);
@@ -117,6 +120,7 @@ async fn read_loop(
             }
         };
         buffer.truncate(start + read);
+        received = Instant::now();
         chunk.record(read);
         if read == 0 {
             if buffer.is_empty() {
@@ -130,12 +134,14 @@ async fn read_loop(
     }
 }
 
-/// Submits one decoded request; its answer is queued on `replies` when ready.
+/// Submits one decoded request, whose bytes arrived at `started`; its answer is queued on
+/// `replies` when ready.
 async fn dispatch(
     context: &Rc<CoreContext>,
     decoded: Decoded,
     replies: &Rc<ReplyQueue>,
     permit: async_lock::SemaphoreGuardArc,
+    started: Instant,
 ) {
     match decoded {
         Decoded::Reply(reply) => {
@@ -148,20 +154,17 @@ async fn dispatch(
             drop(permit);
         }
         Decoded::Op(op, reply_to) => {
-            let started = Instant::now();
             let kind = RequestKind::of(&op);
             let answer = {
                 let (context, replies) = (Rc::clone(context), Rc::clone(replies));
-                move |outcome: Outcome| {
+                // `finished`: when the outcome was known (one clock read per answer).
+                move |outcome: Outcome, finished: Instant| {
                     let ok = outcome.status() == StatusCode::Ok;
                     replies.push_expected(reply_for(reply_to, outcome));
+                    let latency = finished.saturating_duration_since(started);
                     match kind {
-                        RequestKind::Add => {
-                            context.metrics.add_request.record(ok, started.elapsed())
-                        }
-                        RequestKind::Read => {
-                            context.metrics.read_request.record(ok, started.elapsed())
-                        }
+                        RequestKind::Add => context.metrics.add_request.record(ok, latency),
+                        RequestKind::Read => context.metrics.read_request.record(ok, latency),
                         RequestKind::Other => {}
                     }
                     drop(permit);
@@ -170,7 +173,7 @@ async fn dispatch(
             if context.can_add_now(&op) {
                 // The common ADD: no task and no future; the journal's completion answers it.
                 replies.expect();
-                context.add_now(op, answer);
+                context.add_now(op, started, answer);
                 return;
             }
             let error_outcome = Outcome::error_for(&op, StatusCode::IoError);
@@ -179,7 +182,7 @@ async fn dispatch(
             replies.expect();
             glommio::spawn_local(async move {
                 let outcome = context.complete(submitted, || error_outcome).await;
-                answer(outcome);
+                answer(outcome, Instant::now());
             })
             .detach();
         }

@@ -4,8 +4,9 @@
 //! cache lines between cores on the request path); the HTTP handler sums all cores when scraped.
 //! Names follow BookKeeper's where one exists:
 //! `bookkeeper_server_ADD_ENTRY_REQUEST` and `bookkeeper_server_READ_ENTRY_REQUEST` (request
-//! latency, from decode to response queued, labelled `success`), `bookie_ADD_ENTRY` and
-//! `bookie_READ_ENTRY` (latency of the storage operation on the owning core),
+//! latency, from the socket read that completed the request to its response queued, labelled
+//! `success`), `bookie_ADD_ENTRY` and `bookie_READ_ENTRY` (latency of the storage operation on
+//! the owning core; an add taken at once by the receiving core counts from the same read),
 //! `bookie_SERVER_STATUS` (1 writable, 0 read-only), and the journal's counters
 //! `bookie_journal_JOURNAL_SYNC_count`, `bookie_journal_JOURNAL_FLUSH_count` (group-commit
 //! writes) and `bookie_journal_JOURNAL_WRITE_BYTES`. Latencies are histograms in milliseconds.
