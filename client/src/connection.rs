@@ -14,7 +14,6 @@
 //! - A response that matches no waiter (it timed out already) is dropped and logged; a
 //!   malformed frame closes the connection with a logged reason.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -28,6 +27,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use crate::config::Protocol;
+use crate::waiter_table::{Deadline, WaiterTable};
 use crate::wire::{decode_reply, encode_op, BookieOp, BookieReply, EncodeError, ReplyKey};
 
 /// Why a request got no reply.
@@ -65,11 +65,16 @@ struct Waiter {
     callback: ReplyCallback,
 }
 
+impl Deadline for Waiter {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
 #[derive(Default)]
 struct Waiters {
     closed: Option<String>,
-    by_key: HashMap<ReplyKey, VecDeque<Waiter>>,
-    count: usize,
+    table: WaiterTable<Waiter>,
 }
 
 struct Shared {
@@ -96,22 +101,12 @@ impl Shared {
         if let Some(reason) = &waiters.closed {
             return Err((waiter, reason.clone()));
         }
-        waiters.by_key.entry(key).or_default().push_back(waiter);
-        waiters.count += 1;
+        waiters.table.insert(key, waiter);
         Ok(())
     }
 
     fn take(&self, key: &ReplyKey) -> Option<Waiter> {
-        let mut waiters = self.waiters();
-        let queue = waiters.by_key.get_mut(key)?;
-        let waiter = queue.pop_front();
-        if queue.is_empty() {
-            waiters.by_key.remove(key);
-        }
-        if waiter.is_some() {
-            waiters.count -= 1;
-        }
-        waiter
+        self.waiters().table.take(key)
     }
 
     /// Closes the connection and fails every waiter with `reason`.
@@ -122,12 +117,7 @@ impl Shared {
                 return;
             }
             waiters.closed = Some(reason.to_owned());
-            waiters.count = 0;
-            waiters
-                .by_key
-                .drain()
-                .flat_map(|(_, queue)| queue)
-                .collect()
+            waiters.table.drain()
         };
         self.closed.store(true, Ordering::Release);
         if !drained.is_empty() {
@@ -142,22 +132,10 @@ impl Shared {
     fn expire(&self, now: Instant) {
         let expired: Vec<Waiter> = {
             let mut waiters = self.waiters();
-            if waiters.count == 0 {
+            if waiters.table.is_empty() {
                 return;
             }
-            let mut expired = Vec::new();
-            waiters.by_key.retain(|_, queue| {
-                while queue.front().is_some_and(|waiter| waiter.deadline <= now) {
-                    if let Some(waiter) = queue.pop_front() {
-                        expired.push(waiter);
-                    }
-                }
-                // Later same-key waiters may expire first only if their timeout is shorter;
-                // they are caught on a later sweep once the front one goes.
-                !queue.is_empty()
-            });
-            waiters.count -= expired.len();
-            expired
+            waiters.table.expire(now)
         };
         for waiter in expired {
             (waiter.callback)(Err(ConnError::Timeout(waiter.timeout)));
@@ -196,7 +174,7 @@ impl Connection {
 
     /// Requests sent and not yet answered (nor timed out).
     pub fn in_flight(&self) -> usize {
-        self.shared.waiters().count
+        self.shared.waiters().table.len()
     }
 
     /// Whether the connection has failed (a new one is needed).

@@ -30,6 +30,7 @@ pub mod pool;
 pub mod read;
 pub mod recovery;
 pub mod test_support;
+mod waiter_table;
 pub mod wire;
 pub mod writer;
 
