@@ -128,6 +128,7 @@ pub fn run(args: &ReadsArgs) -> Result<(), BenchError> {
         unissued: recorded.unissued,
         latency,
         latency_measures: measures.to_owned(),
+        latency_from_send: None,
         secondary_latency: secondary,
         percentile_curve,
         timeline_ops_per_second: timeline,

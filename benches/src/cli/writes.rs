@@ -6,6 +6,7 @@ use super::{runtime, seconds, DiskProbeArgs, OutputArgs};
 use crate::harness::load::{run_adds, LoadConfig};
 use crate::harness::progress::Progress;
 use crate::harness::report::{Host, Measured, RunReport};
+use crate::harness::stats::Percentiles;
 use crate::harness::BenchError;
 
 /// `bench writes` flags.
@@ -93,6 +94,7 @@ pub fn run(args: &WritesArgs) -> Result<(), BenchError> {
         } else {
             "add, from send to ack".to_owned()
         },
+        latency_from_send: args.rate.map(|_| Percentiles::of(&recorded.from_send)),
         secondary_latency: None,
         percentile_curve,
         timeline_ops_per_second: timeline,

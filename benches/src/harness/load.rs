@@ -162,6 +162,7 @@ async fn drive(op: Op, config: LoadConfig, progress: Progress) -> Result<Recorde
         };
         let measured = due >= measured_from && due < end;
         due_in_window += u64::from(measured);
+        let sent = Instant::now();
         let answer = op(issued);
         let (recorder, acknowledged, first_error) = (
             Arc::clone(&recorder),
@@ -177,7 +178,7 @@ async fn drive(op: Op, config: LoadConfig, progress: Progress) -> Result<Recorde
                     recorder
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .record(start, due, done, measured);
+                        .record(start, due, sent, done, measured);
                 }
                 Err(error) => {
                     let mut first = first_error.lock().unwrap_or_else(PoisonError::into_inner);

@@ -116,6 +116,10 @@ pub struct RunReport {
     pub latency: Percentiles,
     /// What `latency` measures.
     pub latency_measures: String,
+    /// Open-loop writes: the latency of the same adds from when each was sent (not from its
+    /// intended time), which is what BookKeeper's own benchmark client reports; the
+    /// difference is time the load generator itself sent late.
+    pub latency_from_send: Option<Percentiles>,
     /// A second latency where the kind has one (tailing reads: from the add's ack to the read).
     pub secondary_latency: Option<Percentiles>,
     /// (percentile, us) points of `latency`.
@@ -210,6 +214,12 @@ impl RunReport {
             self.latency_measures,
             self.latency.line()
         );
+        if let Some(from_send) = &self.latency_from_send {
+            println!(
+                "  latency (add, from send to ack, as BookKeeper's benchmark measures): {}",
+                from_send.line()
+            );
+        }
         if let Some(secondary) = &self.secondary_latency {
             println!("  read after ack: {}", secondary.line());
         }

@@ -15,6 +15,7 @@ use super::load::latency_histogram;
 /// Collects one run's completions.
 pub struct Recorder {
     histogram: Histogram<u64>,
+    from_send: Histogram<u64>,
     timeline: Vec<u64>,
     warmup: Duration,
     duration: Duration,
@@ -25,8 +26,11 @@ pub struct Recorder {
 
 /// What a run recorded.
 pub struct Recorded {
-    /// Latency of measured operations, ns.
+    /// Latency of measured operations, ns (open loop: from the intended send time).
     pub histogram: Histogram<u64>,
+    /// Latency of the same operations from when each was handed to the target, ns: what
+    /// BookKeeper's own benchmark client measures (equal to `histogram` in a closed loop).
+    pub from_send: Histogram<u64>,
     /// Operations completed in each second since the start (warm-up included).
     pub timeline: Vec<u64>,
     /// Measured operations acknowledged.
@@ -53,6 +57,7 @@ impl Recorder {
     ) -> Result<Self, BenchError> {
         Ok(Self {
             histogram: latency_histogram()?,
+            from_send: latency_histogram()?,
             timeline: Vec::new(),
             warmup,
             duration,
@@ -62,8 +67,15 @@ impl Recorder {
         })
     }
 
-    /// One operation, due at `due`, completed at `done`.
-    pub fn record(&mut self, start: Instant, due: Instant, done: Instant, measured: bool) {
+    /// One operation, due at `due`, handed to the target at `sent`, completed at `done`.
+    pub fn record(
+        &mut self,
+        start: Instant,
+        due: Instant,
+        sent: Instant,
+        done: Instant,
+        measured: bool,
+    ) {
         let since_start = done.saturating_duration_since(start);
         let second = since_start.as_secs() as usize;
         if self.timeline.len() <= second {
@@ -76,9 +88,13 @@ impl Recorder {
             self.completed_in_window += 1;
         }
         if measured {
-            let nanos = done.saturating_duration_since(due).as_nanos();
-            self.histogram
-                .saturating_record(u64::try_from(nanos).unwrap_or(u64::MAX).max(1));
+            let nanos = |from: Instant| {
+                u64::try_from(done.saturating_duration_since(from).as_nanos())
+                    .unwrap_or(u64::MAX)
+                    .max(1)
+            };
+            self.histogram.saturating_record(nanos(due));
+            self.from_send.saturating_record(nanos(sent));
             self.measured_ops += 1;
         }
     }
@@ -87,6 +103,7 @@ impl Recorder {
     pub fn finish(&self) -> Recorded {
         Recorded {
             histogram: self.histogram.clone(),
+            from_send: self.from_send.clone(),
             timeline: self.timeline.clone(),
             measured_ops: self.measured_ops,
             completed_in_window: self.completed_in_window,
