@@ -91,13 +91,18 @@ impl Pacer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn never_returns_before_the_due_time() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+    /// Runs `test` on a current-thread runtime with I/O and time enabled.
+    fn on_runtime(test: impl std::future::Future<Output = ()>) {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        runtime.block_on(async {
+            .unwrap()
+            .block_on(test);
+    }
+
+    #[test]
+    fn never_returns_before_the_due_time() {
+        on_runtime(async {
             let mut pacer = Pacer::new().unwrap();
             for wait_us in [1, 50, 300, 1500] {
                 let due = Instant::now() + Duration::from_micros(wait_us);
@@ -109,11 +114,7 @@ mod tests {
 
     #[test]
     fn a_due_time_in_the_past_returns_at_once() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+        on_runtime(async {
             let mut pacer = Pacer::new().unwrap();
             let past = Instant::now();
             std::thread::sleep(Duration::from_millis(1));
