@@ -23,6 +23,27 @@ pub(crate) struct MemoryIndex {
     usage: BTreeMap<u32, BTreeMap<LedgerId, u64>>,
 }
 
+/// Where [`MemoryIndex::snapshot_chunk`] goes on: the entries of ledgers from `ledger_id`
+/// (skipping the first `skip` entries of that ledger), then usage from (`log_id`, `ledger_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SnapshotCursor {
+    /// Puts, from this ledger on.
+    Entries { ledger_id: LedgerId, skip: usize },
+    /// Usage records, from this log and ledger on.
+    Usage { log_id: u32, ledger_id: LedgerId },
+    /// Every record was returned.
+    Done,
+}
+
+impl Default for SnapshotCursor {
+    fn default() -> Self {
+        Self::Entries {
+            ledger_id: LedgerId::MIN,
+            skip: 0,
+        }
+    }
+}
+
 impl MemoryIndex {
     /// The location of an entry.
     pub(crate) fn get(&self, ledger_id: LedgerId, entry_id: EntryId) -> Option<EntryLocation> {
@@ -190,29 +211,76 @@ impl MemoryIndex {
         }
     }
 
-    /// Every record a snapshot needs to rebuild this index: puts (with size 0) and usage.
-    pub(crate) fn snapshot_records(&self) -> Vec<IndexRecord> {
-        let mut records = Vec::with_capacity(self.entry_count());
-        for (&ledger_id, entries) in &self.ledgers {
-            for &(entry_id, packed) in entries {
-                if let Some(location) = EntryLocation::from_packed(packed) {
-                    records.push(IndexRecord::Put {
-                        ledger_id,
-                        entry_id,
-                        location,
-                        record_bytes: 0,
+    /// Appends to `out` up to `max` records of a snapshot, starting where `cursor` points, and
+    /// moves `cursor` past them (to [`SnapshotCursor::Done`] after the last). The records, over
+    /// all chunks, are every record a snapshot needs to rebuild this index: puts (with size 0)
+    /// in (ledger, entry) order, then usage in (log, ledger) order. Chunks let a caller write a
+    /// large index without one long pause; the index must not change between chunks (the
+    /// store writes snapshots under its gate, which every index change also holds).
+    pub(crate) fn snapshot_chunk(
+        &self,
+        cursor: &mut SnapshotCursor,
+        max: usize,
+        out: &mut Vec<IndexRecord>,
+    ) {
+        let limit = out.len().saturating_add(max);
+        if let SnapshotCursor::Entries { ledger_id, skip } = *cursor {
+            let mut skip = skip;
+            for (&id, entries) in self.ledgers.range(ledger_id..) {
+                for (index, &(entry_id, packed)) in entries.iter().enumerate().skip(skip) {
+                    if out.len() == limit {
+                        *cursor = SnapshotCursor::Entries {
+                            ledger_id: id,
+                            skip: index,
+                        };
+                        return;
+                    }
+                    if let Some(location) = EntryLocation::from_packed(packed) {
+                        out.push(IndexRecord::Put {
+                            ledger_id: id,
+                            entry_id,
+                            location,
+                            record_bytes: 0,
+                        });
+                    }
+                }
+                skip = 0;
+            }
+            *cursor = SnapshotCursor::Usage {
+                log_id: 0,
+                ledger_id: LedgerId::MIN,
+            };
+        }
+        if let SnapshotCursor::Usage { log_id, ledger_id } = *cursor {
+            let mut first_ledger = ledger_id;
+            for (&log, per_ledger) in self.usage.range(log_id..) {
+                for (&id, &bytes) in per_ledger.range(first_ledger..) {
+                    if out.len() == limit {
+                        *cursor = SnapshotCursor::Usage {
+                            log_id: log,
+                            ledger_id: id,
+                        };
+                        return;
+                    }
+                    out.push(IndexRecord::Usage {
+                        log_id: log,
+                        ledger_id: id,
+                        bytes,
                     });
                 }
+                first_ledger = LedgerId::MIN;
             }
+            *cursor = SnapshotCursor::Done;
         }
-        for (&log_id, per_ledger) in &self.usage {
-            for (&ledger_id, &bytes) in per_ledger {
-                records.push(IndexRecord::Usage {
-                    log_id,
-                    ledger_id,
-                    bytes,
-                });
-            }
+    }
+
+    /// Every record of a snapshot at once (tests).
+    #[cfg(test)]
+    pub(crate) fn snapshot_records(&self) -> Vec<IndexRecord> {
+        let mut records = Vec::new();
+        let mut cursor = SnapshotCursor::default();
+        while cursor != SnapshotCursor::Done {
+            self.snapshot_chunk(&mut cursor, usize::MAX, &mut records);
         }
         records
     }
@@ -285,5 +353,33 @@ mod tests {
         assert_eq!(rebuilt.live_bytes(2), index.live_bytes(2));
         assert_eq!(rebuilt.get(3, 7), index.get(3, 7));
         assert_eq!(rebuilt.entry_count(), 3);
+    }
+
+    #[test]
+    fn snapshot_chunks_of_any_size_give_the_records_of_one_pass() {
+        let mut index = MemoryIndex::default();
+        for (ledger_id, entry_id, log_id) in [(1, 0, 1), (1, 1, 2), (1, 2, 2), (3, 7, 2), (4, 0, 3)]
+        {
+            index.apply(put(ledger_id, entry_id, log_id, 512));
+        }
+        let all = index.snapshot_records();
+        assert_eq!(
+            all.len(),
+            5 + 4,
+            "five puts and four (log, ledger) usage records"
+        );
+        for max in 1..=all.len() + 1 {
+            let mut cursor = SnapshotCursor::default();
+            let mut chunked = Vec::new();
+            let mut calls = 0;
+            while cursor != SnapshotCursor::Done {
+                let before = chunked.len();
+                index.snapshot_chunk(&mut cursor, max, &mut chunked);
+                assert!(chunked.len() - before <= max);
+                calls += 1;
+                assert!(calls <= all.len() + 2, "the cursor must advance");
+            }
+            assert_eq!(chunked, all, "chunks of {max}");
+        }
     }
 }

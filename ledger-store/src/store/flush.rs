@@ -27,6 +27,7 @@ use super::LedgerStore;
 use crate::entry_log::format::RECORD_HEADER_BYTES;
 use crate::error::StoreError;
 use crate::index::journal::IndexJournal;
+use crate::index::memory::SnapshotCursor;
 use crate::index::record::{BatchHeader, IndexRecord};
 use crate::index::{
     journal_file_name, parse_journal_file_name, parse_snapshot_file_name, snapshot,
@@ -243,8 +244,18 @@ impl<D: DurableDir> LedgerStore<D> {
             seq: self.index_seq.get(),
             next_log_id,
         };
-        let records = self.index.borrow().snapshot_records();
-        snapshot::write(&self.dir, gen, header, &records).await?;
+        // Batch by batch, each filled under a short borrow: the index cannot change meanwhile,
+        // since this runs under the gate (inside a flush) and so does every index change.
+        let mut cursor = SnapshotCursor::default();
+        snapshot::write_chunks(&self.dir, gen, header, |batch| {
+            self.index.borrow().snapshot_chunk(
+                &mut cursor,
+                snapshot::SNAPSHOT_BATCH_RECORDS_MAX,
+                batch,
+            );
+            cursor != SnapshotCursor::Done
+        })
+        .await?;
         *journal = IndexJournal::new(gen);
         drop(journal);
         self.journal_bytes_older.set(0);
@@ -252,8 +263,8 @@ impl<D: DurableDir> LedgerStore<D> {
         Ok(())
     }
 
-    /// Best-effort removal of index journals and snapshots older than `gen` (open removes any
-    /// left behind).
+    /// Best-effort, eventual removal of index journals and snapshots older than `gen` (open
+    /// ignores and removes any left behind).
     pub(super) async fn remove_index_files_below(&self, gen: u64) {
         let names = match self.dir.list_files().await {
             Ok(names) => names,
@@ -269,7 +280,12 @@ impl<D: DurableDir> LedgerStore<D> {
                 .is_some_and(|g| g < gen);
             if old {
                 debug_assert!(name != journal_file_name(gen) && name != snapshot_file_name(gen));
-                if let Err(error) = self.dir.remove_file(&name).await {
+                // Eventually: an obsolete snapshot or index journal is tens to hundreds of MiB,
+                // and unlinking it at once on a disk with online discard stopped the core for
+                // about 100 ms at peak. `open` reads only the newest snapshot and the journals
+                // of its generation and later, so a file still there (even half reaped) after a
+                // crash is ignored and handed over again.
+                if let Err(error) = self.dir.remove_file_eventually(&name).await {
                     tracing::warn!(%error, name, "removing an obsolete index file failed");
                 }
                 removed = true;
