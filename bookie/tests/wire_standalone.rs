@@ -13,11 +13,18 @@ use proto::v2::Flags;
 use proto::StatusCode;
 use support::{entry, free_port, key, scratch_dir, v2_add, Client};
 
-fn run_standalone(
-    data_dir: &std::path::Path,
-    base_port: u16,
-    log: &std::path::Path,
-) -> std::process::Child {
+/// The standalone process, killed when dropped: also when an assertion fails, so a failing test
+/// leaves no bookies running.
+struct Standalone(std::process::Child);
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run_standalone(data_dir: &std::path::Path, base_port: u16, log: &std::path::Path) -> Standalone {
     let log_file = std::fs::File::create(log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_bookie"))
         .args([
@@ -34,6 +41,7 @@ fn run_standalone(
         .stderr(log_file)
         .spawn()
         .unwrap();
+    let child = Standalone(child);
     let started = Instant::now();
     while !std::fs::read_to_string(log)
         .unwrap()
@@ -64,7 +72,7 @@ fn standalone_runs_three_registered_bookies_and_restarts() {
     };
     let log = dir.path().join("standalone.log");
     for round in 0..2 {
-        let mut child = run_standalone(&dir.path().join("data"), base_port, &log);
+        let child = run_standalone(&dir.path().join("data"), base_port, &log);
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.contains("writable=3"), "{text}");
         for offset in 0..3 {
@@ -76,7 +84,6 @@ fn standalone_runs_three_registered_bookies_and_restarts() {
             ));
             assert_eq!(client.recv_v2().status(), StatusCode::Ok);
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        drop(child);
     }
 }
