@@ -37,6 +37,14 @@ fn run_standalone(data_dir: &std::path::Path, base_port: u16, log: &std::path::P
         ])
         .arg(data_dir)
         .args(["--set", "io_memory_bytes=262144", "--set", "ring_depth=32"])
+        // As every wire test: the host's disk may be fuller than the default 95% threshold,
+        // which would start the bookies read-only (that path has its own test).
+        .args([
+            "--set",
+            "disk_usage_threshold=0.999",
+            "--set",
+            "disk_usage_lwm_threshold=0.998",
+        ])
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()
