@@ -126,12 +126,8 @@ impl WriteCache {
             .range((ledger_id, EntryId::MIN)..=(ledger_id, EntryId::MAX))
             .next_back()
             .map(|(k, _)| k.1);
-        let range = self.flushing.ledger_range(ledger_id);
-        let flushing = range
-            .end
-            .checked_sub(1)
-            .filter(|last| *last >= range.start)
-            .and_then(|last| self.flushing.entries.get(last))
+        let flushing = self.flushing.entries[self.flushing.ledger_range(ledger_id)]
+            .last()
             .map(|(_, e, _)| *e);
         active.max(flushing)
     }

@@ -85,7 +85,8 @@ impl RecordHeader {
     }
 }
 
-/// Appends one record (header, then body) to `out` (see [`encode_record_into`]).
+/// Appends one record (header, then body) to `out` (see [`encode_record_into`]; tests).
+#[cfg(test)]
 pub fn encode_record(out: &mut Vec<u8>, log_id: u32, ledger_id: i64, entry_id: i64, body: &[u8]) {
     let start = out.len();
     out.resize(start + RECORD_HEADER_BYTES + body.len(), 0);

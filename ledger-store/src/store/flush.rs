@@ -273,7 +273,6 @@ impl<D: DurableDir> LedgerStore<D> {
                 return;
             }
         };
-        let mut removed = false;
         for name in names {
             let old = parse_journal_file_name(&name)
                 .or_else(|| parse_snapshot_file_name(&name))
@@ -284,16 +283,12 @@ impl<D: DurableDir> LedgerStore<D> {
                 // and unlinking it at once on a disk with online discard stopped the core for
                 // about 100 ms at peak. `open` reads only the newest snapshot and the journals
                 // of its generation and later, so a file still there (even half reaped) after a
-                // crash is ignored and handed over again.
+                // crash is ignored and handed over again. No directory sync here: the removal
+                // need not be durable, and the reaper syncs after its unlink (as the journal's
+                // trim does).
                 if let Err(error) = self.dir.remove_file_eventually(&name).await {
                     tracing::warn!(%error, name, "removing an obsolete index file failed");
                 }
-                removed = true;
-            }
-        }
-        if removed {
-            if let Err(error) = self.dir.sync_dir().await {
-                tracing::warn!(%error, "directory sync after removing index files failed");
             }
         }
     }
